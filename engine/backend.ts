@@ -1,0 +1,102 @@
+// The contract between the autograd layer and a compute backend: allocate, upload, read back, and a fixed
+// set of kernels. Two implementations exist: engine/cpu (the hand-written reference, float32 or float64)
+// and engine/webgpu (WGSL kernels in shaders/). Every kernel returns fresh storage and never aliases inputs,
+// except the optimizer updates, which by design write their state in place.
+
+import type { Shape4 } from "./shape.ts";
+
+/** Opaque handle to a backend's memory; `length` counts elements. */
+export interface Storage {
+  readonly length: number;
+}
+
+export type FloatArray = Float32Array | Float64Array;
+
+export type UnaryOp = "neg" | "abs" | "exp" | "log" | "sqrt" | "square" | "softplus" | "clamp" | "sign";
+export type BinaryOp = "add" | "sub" | "mul" | "div";
+
+export interface UnaryArgs {
+  /** clamp bounds (also used by the clamp gradient) */
+  min?: number;
+  max?: number;
+}
+
+/** Stride and padding of a convolution, per axis [height, width]. */
+export interface ConvGeometry {
+  stride: readonly [number, number];
+  padding: readonly [number, number];
+}
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based step count, for bias correction */
+  step: number;
+}
+
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** first step: the momentum buffer is initialised to the gradient, as PyTorch does */
+  first: boolean;
+}
+
+export interface MemoryStats {
+  /** storages handed out and not yet released */
+  live: number;
+  /** buffers parked in the reuse pool */
+  pooled: number;
+  pooledBytes: number;
+}
+
+export interface Backend {
+  readonly name: "cpu" | "webgpu";
+  /** human-readable device, e.g. the adapter description */
+  readonly description: string;
+  readonly dtype: "float32" | "float64";
+  /** largest number of elements one tensor may hold on this device */
+  readonly maxElements: number;
+
+  upload(data: ArrayLike<number>): Storage;
+  /** Resolves after all queued work that writes `s` has finished. */
+  read(s: Storage): Promise<FloatArray>;
+  release(s: Storage): void;
+  /** Submits queued work; the CPU backend has none. */
+  flush(): void;
+  memory(): MemoryStats;
+  /** Frees pooled buffers and device objects; the backend is unusable afterwards. */
+  destroy(): void;
+
+  fill(length: number, value: number): Storage;
+  unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage;
+  /** dy · f'(x), elementwise */
+  unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args?: UnaryArgs): Storage;
+  /** a ∘ b with numpy broadcasting over 4-D shapes */
+  binary(op: BinaryOp, a: Storage, aShape: Shape4, b: Storage, bShape: Shape4, outShape: Shape4): Storage;
+  /** Sums over the axes where `axes[i]` is true (those become 1 in the output), times `scale`. */
+  sum(x: Storage, shape: Shape4, axes: readonly boolean[], scale: number): Storage;
+
+  /** x [N,C,H,W] ⋆ w [O,C,kh,kw] (+ bias [O]) → [N,O,Ho,Wo] */
+  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry): Storage;
+  /** x [N,C,H,W], w [C,O,kh,kw] (PyTorch's layout) (+ bias [O]) → [N,O,outHW] */
+  convTranspose2d(
+    x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],
+  ): Storage;
+  /** ∂L/∂w of conv2d given its input x [N,C,H,W] and output gradient dy [N,O,Ho,Wo] → [O,C,kh,kw] */
+  conv2dWeightGrad(x: Storage, xShape: Shape4, dy: Storage, dyShape: Shape4, kernel: readonly [number, number], g: ConvGeometry): Storage;
+
+  /** PReLU with slope [1] (shared) or [C] (per channel) */
+  prelu(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean): Storage;
+  preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage };
+
+  /** In-place Adam (PyTorch semantics) on param, first and second moments. */
+  adam(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper): void;
+  /** In-place SGD with momentum (PyTorch semantics). */
+  sgd(param: Storage, grad: Storage, momentumBuffer: Storage, h: SgdHyper): void;
+}

@@ -1,0 +1,115 @@
+// The WebGPU backend: storage is a pooled GPUBuffer; every kernel is a WGSL file in shaders/ dispatched
+// through the runtime, which batches all work into one submit until something is read back.
+
+import type { AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../backend.ts";
+import { convOutSize, type Shape4 } from "../shape.ts";
+import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
+import * as conv from "./kernels/conv.ts";
+import * as ew from "./kernels/elementwise.ts";
+import * as optim from "./kernels/optim.ts";
+import * as pr from "./kernels/prelu.ts";
+import { sum } from "./kernels/reduce.ts";
+import { GpuRuntime } from "./runtime.ts";
+
+export class GpuStorage implements Storage {
+  constructor(private buf: GPUBuffer | null, readonly length: number) {}
+  get buffer(): GPUBuffer {
+    if (!this.buf) throw new Error("GPU storage used after release");
+    return this.buf;
+  }
+  take(): GPUBuffer {
+    const b = this.buffer;
+    this.buf = null;
+    return b;
+  }
+}
+
+const buf = (s: Storage): GPUBuffer => (s as GpuStorage).buffer;
+
+export class WebGpuBackend implements Backend {
+  readonly name = "webgpu" as const;
+  readonly dtype = "float32" as const;
+  readonly maxElements: number;
+  readonly rt: GpuRuntime;
+
+  private constructor(device: GPUDevice, readonly description: string) {
+    this.rt = new GpuRuntime(device);
+    this.maxElements = Math.floor(this.rt.maxBufferBytes / 4);
+  }
+
+  /** Throws, saying why and how to fix it, when no real adapter exists. */
+  static async create(): Promise<WebGpuBackend> {
+    const found = await requestGpuDevice();
+    if ("reason" in found) throw new Error(`WebGPU is not available: ${found.reason}; ${HOW_TO_GET_WEBGPU}`);
+    return new WebGpuBackend(found.device, found.description);
+  }
+
+  private wrap(b: GPUBuffer, length: number): GpuStorage {
+    return new GpuStorage(b, length);
+  }
+
+  upload(data: ArrayLike<number>): Storage {
+    const b = this.rt.acquire(data.length);
+    this.rt.write(b, data instanceof Float32Array ? data : Float32Array.from(data));
+    return this.wrap(b, data.length);
+  }
+  read(s: Storage): Promise<FloatArray> {
+    return this.rt.read(buf(s), s.length);
+  }
+  release(s: Storage): void {
+    this.rt.giveBack((s as GpuStorage).take());
+  }
+  flush(): void {
+    this.rt.flush();
+  }
+  memory(): MemoryStats {
+    return this.rt.memory();
+  }
+  destroy(): void {
+    this.rt.destroy();
+  }
+
+  fill(length: number, value: number): Storage {
+    return this.wrap(ew.fill(this.rt, length, value), length);
+  }
+  unary(op: UnaryOp, x: Storage, args: UnaryArgs = {}): Storage {
+    return this.wrap(ew.unary(this.rt, op, buf(x), x.length, args), x.length);
+  }
+  unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args: UnaryArgs = {}): Storage {
+    return this.wrap(ew.unaryBackward(this.rt, op, buf(x), buf(dy), x.length, args), x.length);
+  }
+  binary(op: BinaryOp, a: Storage, aShape: Shape4, b: Storage, bShape: Shape4, outShape: Shape4): Storage {
+    return this.wrap(ew.binary(this.rt, op, buf(a), aShape, buf(b), bShape, outShape), outShape[0] * outShape[1] * outShape[2] * outShape[3]);
+  }
+  sum(x: Storage, shape: Shape4, axes: readonly boolean[], scale: number): Storage {
+    const length = shape.reduce((n, d, i) => (axes[i] ? n : n * d), 1);
+    return this.wrap(sum(this.rt, buf(x), shape, axes, scale), length);
+  }
+  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry): Storage {
+    const y = conv.conv2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g);
+    const ho = convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), wo = convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1]);
+    return this.wrap(y, xShape[0] * wShape[0] * ho * wo);
+  }
+  convTranspose2d(
+    x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],
+  ): Storage {
+    const y = conv.convTranspose2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, outHW);
+    return this.wrap(y, xShape[0] * wShape[1] * outHW[0] * outHW[1]);
+  }
+  conv2dWeightGrad(x: Storage, xShape: Shape4, dy: Storage, dyShape: Shape4, kernel: readonly [number, number], g: ConvGeometry): Storage {
+    return this.wrap(conv.conv2dWeightGrad(this.rt, buf(x), xShape, buf(dy), dyShape, kernel, g), dyShape[1] * xShape[1] * kernel[0] * kernel[1]);
+  }
+  prelu(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean): Storage {
+    return this.wrap(pr.prelu(this.rt, buf(x), xShape, buf(slope), perChannel), x.length);
+  }
+  preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage } {
+    const r = pr.preluBackward(this.rt, buf(x), xShape, buf(slope), perChannel, buf(dy));
+    return { dx: this.wrap(r.dx, x.length), dslope: this.wrap(r.dslope, perChannel ? xShape[1] : 1) };
+  }
+  adam(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper): void {
+    optim.adam(this.rt, buf(param), buf(grad), buf(m), buf(v), param.length, h);
+  }
+  sgd(param: Storage, grad: Storage, momentumBuffer: Storage, h: SgdHyper): void {
+    optim.sgd(this.rt, buf(param), buf(grad), buf(momentumBuffer), param.length, h);
+  }
+}

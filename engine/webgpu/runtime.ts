@@ -1,0 +1,257 @@
+// The WebGPU execution layer: pooled storage buffers, one pending command encoder that collects every
+// dispatch until a readback (or an explicit flush) submits it, per-dispatch uniforms packed into a shared
+// arena, and compute pipelines compiled once per kernel key.
+
+import commonWgsl from "../../shaders/common.wgsl" with { type: "text" };
+import type { MemoryStats } from "../backend.ts";
+
+/** Uniform parameters of one dispatch: a flat list of 4-byte scalars, in the order of the WGSL struct. */
+export class Params {
+  private words: { kind: "u32" | "i32" | "f32"; value: number }[] = [];
+  u32(...vs: number[]): this {
+    for (const value of vs) this.words.push({ kind: "u32", value });
+    return this;
+  }
+  i32(...vs: number[]): this {
+    for (const value of vs) this.words.push({ kind: "i32", value });
+    return this;
+  }
+  f32(...vs: number[]): this {
+    for (const value of vs) this.words.push({ kind: "f32", value });
+    return this;
+  }
+  /** Writes the words at `offset` of `view`; returns the byte length (uniform structs round up to 16). */
+  writeTo(view: DataView, offset: number): number {
+    this.words.forEach(({ kind, value }, i) => {
+      const at = offset + 4 * i;
+      if (kind === "u32") view.setUint32(at, value, true);
+      else if (kind === "i32") view.setInt32(at, value, true);
+      else view.setFloat32(at, value, true);
+    });
+    return Math.max(16, Math.ceil((this.words.length * 4) / 16) * 16);
+  }
+}
+
+export interface Dispatch {
+  /** cache key of the compiled pipeline: the shader's name plus anything substituted into it */
+  key: string;
+  /** WGSL source (the common prelude is prepended) */
+  code: string;
+  entry?: string;
+  params: Params;
+  /** storage buffers for bindings 1, 2, …; binding 0 is the uniform block */
+  buffers: GPUBuffer[];
+  workgroups: readonly [number, number, number];
+}
+
+const ARENA_BYTES = 1 << 16;
+const UNIFORM_ALIGN = 256; // the largest minUniformBufferOffsetAlignment any implementation may ask for
+
+/** Uniform blocks for the dispatches of one submit; chunks are recycled after the submit. */
+class UniformArena {
+  private chunks: { buffer: GPUBuffer; cpu: ArrayBuffer; used: number }[] = [];
+  private current = 0;
+
+  constructor(private device: GPUDevice) {}
+
+  place(params: Params): { buffer: GPUBuffer; offset: number; size: number } {
+    let chunk = this.chunks[this.current];
+    if (chunk && chunk.used + UNIFORM_ALIGN > ARENA_BYTES) chunk = this.chunks[++this.current];
+    if (!chunk) {
+      chunk = {
+        buffer: this.device.createBuffer({ size: ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }),
+        cpu: new ArrayBuffer(ARENA_BYTES),
+        used: 0,
+      };
+      this.chunks[this.current] = chunk;
+    }
+    const offset = chunk.used;
+    const size = params.writeTo(new DataView(chunk.cpu), offset);
+    chunk.used += Math.ceil(size / UNIFORM_ALIGN) * UNIFORM_ALIGN;
+    return { buffer: chunk.buffer, offset, size };
+  }
+
+  /** Uploads what this submit placed; queue order puts the writes before the submit that reads them. */
+  upload(queue: GPUQueue): void {
+    for (const chunk of this.chunks) {
+      if (chunk.used) queue.writeBuffer(chunk.buffer, 0, chunk.cpu, 0, chunk.used);
+      chunk.used = 0;
+    }
+    this.current = 0;
+  }
+
+  destroy(): void {
+    for (const c of this.chunks) c.buffer.destroy();
+    this.chunks = [];
+  }
+}
+
+export class GpuRuntime {
+  private pool = new Map<number, GPUBuffer[]>();
+  private pooledCount = 0;
+  private pooledBytes = 0;
+  private liveCount = 0;
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private uniforms: UniformArena;
+  private errors: string[] = [];
+  private stagingToFree: GPUBuffer[] = [];
+  private pendingChecks: Promise<void>[] = [];
+  /** dispatches and submits so far, for tests and benchmarks */
+  readonly counters = { dispatches: 0, submits: 0, pipelines: 0 };
+
+  constructor(readonly device: GPUDevice) {
+    this.uniforms = new UniformArena(device);
+    device.addEventListener?.("uncapturederror", (ev) => {
+      this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  get maxBufferBytes(): number {
+    return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+  }
+
+  // ---- memory
+
+  static bytesFor(length: number): number {
+    return Math.max(16, Math.ceil((length * 4) / 16) * 16);
+  }
+
+  acquire(length: number): GPUBuffer {
+    const bytes = GpuRuntime.bytesFor(length);
+    if (bytes > this.maxBufferBytes) {
+      throw new Error(`tensor of ${length} elements needs ${bytes} bytes; this device allows ${this.maxBufferBytes} per buffer`);
+    }
+    this.liveCount++;
+    const free = this.pool.get(bytes);
+    if (free?.length) {
+      this.pooledCount--;
+      this.pooledBytes -= bytes;
+      return free.pop()!;
+    }
+    // GPUBufferUsage is read here, not at module load: under Bun it exists only once bun-webgpu set up its globals.
+    return this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Back to the pool. Work already recorded that reads the buffer still runs first: the queue is ordered. */
+  giveBack(buffer: GPUBuffer): void {
+    this.liveCount--;
+    const bytes = buffer.size;
+    const list = this.pool.get(bytes) ?? [];
+    list.push(buffer);
+    this.pool.set(bytes, list);
+    this.pooledCount++;
+    this.pooledBytes += bytes;
+  }
+
+  memory(): MemoryStats {
+    return { live: this.liveCount, pooled: this.pooledCount, pooledBytes: this.pooledBytes };
+  }
+
+  // ---- recording
+
+  private pipeline(d: Dispatch): GPUComputePipeline {
+    const key = `${d.key}:${d.entry ?? "main"}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      this.device.pushErrorScope("validation");
+      const module = this.device.createShaderModule({ code: `${commonWgsl}\n${d.code}`, label: d.key });
+      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: d.entry ?? "main" }, label: key });
+      this.pendingChecks.push(
+        this.device.popErrorScope().then((e) => {
+          if (e) this.errors.push(`kernel ${key}: ${e.message}`);
+        }),
+      );
+      this.pipelines.set(key, p);
+      this.counters.pipelines++;
+    }
+    return p;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  /** The pending encoder with no compute pass open, ready to record a copy. */
+  private copyEncoder(): GPUCommandEncoder {
+    this.pass?.end();
+    this.pass = null;
+    return (this.encoder ??= this.device.createCommandEncoder());
+  }
+
+  dispatch(d: Dispatch): void {
+    const [x, y, z] = d.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const pipeline = this.pipeline(d);
+    const u = this.uniforms.place(d.params);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: u.buffer, offset: u.offset, size: u.size } }];
+    d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+    pass.dispatchWorkgroups(x, y, z);
+    this.counters.dispatches++;
+  }
+
+  /** A 1-D launch of `groups` workgroups folded into 2-D when it passes the per-dimension limit. */
+  grid(groups: number): [number, number, number] {
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (groups <= max) return [groups, 1, 1];
+    const y = Math.ceil(groups / max);
+    return [Math.ceil(groups / y), y, 1];
+  }
+
+  flush(): void {
+    if (!this.encoder) return;
+    this.pass?.end();
+    this.pass = null;
+    this.uniforms.upload(this.device.queue);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.counters.submits++;
+    for (const b of this.stagingToFree.splice(0)) b.destroy(); // freed by the implementation once the submit is done
+  }
+
+  async read(buffer: GPUBuffer, length: number): Promise<Float32Array> {
+    const bytes = length * 4;
+    const staging = this.device.createBuffer({ size: GpuRuntime.bytesFor(length), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.copyEncoder().copyBufferToBuffer(buffer, 0, staging, 0, GpuRuntime.bytesFor(length));
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(staging.getMappedRange(0, GpuRuntime.bytesFor(length)).slice(0, bytes));
+    staging.unmap();
+    staging.destroy();
+    await this.checkErrors();
+    return out;
+  }
+
+  /**
+   * Copies `data` into `buffer` through a mapped staging buffer and a copy recorded in the pending encoder.
+   * queue.writeBuffer would run before already-recorded dispatches, clobbering a pooled buffer they still read.
+   */
+  write(buffer: GPUBuffer, data: Float32Array): void {
+    const bytes = GpuRuntime.bytesFor(data.length);
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+    new Float32Array(staging.getMappedRange()).set(data);
+    staging.unmap();
+    this.copyEncoder().copyBufferToBuffer(staging, 0, buffer, 0, bytes);
+    this.stagingToFree.push(staging);
+  }
+
+  async checkErrors(): Promise<void> {
+    await Promise.all(this.pendingChecks.splice(0));
+    if (this.errors.length) throw new Error(`WebGPU error: ${this.errors.splice(0).join("; ")}`);
+  }
+
+  destroy(): void {
+    this.flush();
+    for (const list of this.pool.values()) for (const b of list) b.destroy();
+    this.pool.clear();
+    this.pooledCount = this.pooledBytes = 0;
+    this.uniforms.destroy();
+    this.device.destroy();
+  }
+}
