@@ -1,0 +1,61 @@
+/**
+ * Encoding 8-bit PNG. Samples are clamped to [0, 1] and rounded to the nearest of 0..255
+ * (`round(clamp(v) * 255)`, the same step as `quantize8`). 1 channel → greyscale PNG, 3 → RGB, 4 → RGBA.
+ */
+import { renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { PNG } from "pngjs";
+import type { Image } from "./types.ts";
+
+function to8(v: number): number {
+  // NaN → 0
+  return v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0;
+}
+
+/** PNG bytes (8 bits per sample) of an image with 1, 3 or 4 channels. */
+export function encodePng(img: Image): Buffer {
+  const { width, height, channels, data } = img;
+  if (![1, 3, 4].includes(channels)) throw new Error(`encodePng: cannot write ${channels} channels (need 1, 3 or 4)`);
+  if (!(width > 0 && height > 0)) throw new Error(`encodePng: image has no pixels (${width}x${height})`);
+  if (data.length !== width * height * channels) throw new Error(`encodePng: data length ${data.length} does not match ${width}x${height}x${channels}`);
+  const n = width * height;
+  const rgba = Buffer.alloc(n * 4);
+  for (let i = 0; i < n; i++) {
+    if (channels === 1) {
+      const g = to8(data[i]);
+      rgba[i * 4] = g;
+      rgba[i * 4 + 1] = g;
+      rgba[i * 4 + 2] = g;
+      rgba[i * 4 + 3] = 255;
+    } else {
+      rgba[i * 4] = to8(data[i * channels]);
+      rgba[i * 4 + 1] = to8(data[i * channels + 1]);
+      rgba[i * 4 + 2] = to8(data[i * channels + 2]);
+      rgba[i * 4 + 3] = channels === 4 ? to8(data[i * 4 + 3]) : 255;
+    }
+  }
+  const colorType = channels === 1 ? 0 : channels === 3 ? 2 : 6;
+  return PNG.sync.write({ width, height, data: rgba } as PNG, { colorType, inputColorType: 6, inputHasAlpha: true, bitDepth: 8 });
+}
+
+let tempCounter = 0;
+
+/**
+ * Write an image as an 8-bit PNG atomically: the bytes go to a temporary file in the same folder,
+ * which is then renamed over `path`; on failure the temporary file is removed and nothing is left.
+ */
+export function writePng(path: string, img: Image): void {
+  const bytes = encodePng(img);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temporary file was never created
+    }
+    throw new Error(`${path}: cannot write PNG: ${(err as Error).message}`, { cause: err });
+  }
+}
