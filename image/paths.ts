@@ -1,0 +1,11 @@
+/** Locations resolved from the repository root (never from the current directory). */
+import { dirname, join, resolve } from "node:path";
+
+/** The repository root (this file lives in image/). */
+export const REPO_ROOT = resolve(dirname(import.meta.path), "..");
+/** Shared read-only data: ../shared/data relative to the repository root. */
+export const SHARED_DATA = resolve(REPO_ROOT, "..", "shared", "data");
+/** Benchmark HR sets (Set5, Set14, B100, Urban100). */
+export const BENCHMARK_DIR = join(SHARED_DATA, "benchmark");
+/** Training photographs (bsds400, sunhays80). */
+export const TRAIN_DIR = join(SHARED_DATA, "train");
