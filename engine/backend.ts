@@ -64,6 +64,8 @@ export interface Backend {
   readonly maxElements: number;
 
   upload(data: ArrayLike<number>): Storage;
+  /** Overwrites existing storage, in order with the work already queued. */
+  write(s: Storage, data: ArrayLike<number>): void;
   /** Resolves after all queued work that writes `s` has finished. */
   read(s: Storage): Promise<FloatArray>;
   release(s: Storage): void;

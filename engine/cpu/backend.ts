@@ -46,6 +46,11 @@ export class CpuBackend implements Backend {
     a.set(data);
     return this.wrap(a);
   }
+  write(s: Storage, data: ArrayLike<number>): void {
+    const a = this.arr(s);
+    if (data.length !== a.length) throw new Error(`write: ${data.length} values into storage of ${a.length}`);
+    a.set(data);
+  }
   async read(s: Storage): Promise<FloatArray> {
     return this.arr(s).slice();
   }

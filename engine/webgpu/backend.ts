@@ -53,6 +53,10 @@ export class WebGpuBackend implements Backend {
     this.rt.write(b, data instanceof Float32Array ? data : Float32Array.from(data));
     return this.wrap(b, data.length);
   }
+  write(s: Storage, data: ArrayLike<number>): void {
+    if (data.length !== s.length) throw new Error(`write: ${data.length} values into storage of ${s.length}`);
+    this.rt.write(buf(s), data instanceof Float32Array ? data : Float32Array.from(data));
+  }
   read(s: Storage): Promise<FloatArray> {
     return this.rt.read(buf(s), s.length);
   }

@@ -1,0 +1,153 @@
+// Modules: named parameters in a tree whose dotted names match PyTorch's state-dict keys, so weights move
+// between this engine and torch unchanged. Initialisation follows PyTorch's defaults, from a seeded Rng.
+
+import type { Backend } from "./backend.ts";
+import { getDefaultBackend } from "./context.ts";
+import { conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
+import { prelu } from "./ops/prelu.ts";
+import { Rng } from "./random.ts";
+import { Tensor } from "./tensor.ts";
+
+export interface ModuleOptions {
+  backend?: Backend;
+  rng?: Rng;
+}
+
+/** A trainable tensor that outlives every scope. */
+export function parameter(data: ArrayLike<number>, shape: number[], backend?: Backend): Tensor {
+  return Tensor.fromArray(data, shape, { backend, requiresGrad: true }).keep();
+}
+
+/** U(−1/√fan_in, 1/√fan_in): PyTorch's kaiming_uniform_(a=√5) for weights, and its bias rule. */
+function uniformInit(rng: Rng, n: number, fanIn: number): Float32Array {
+  const bound = 1 / Math.sqrt(fanIn);
+  return Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
+}
+
+export abstract class Module {
+  private children = new Map<string, Module>();
+  private params = new Map<string, Tensor>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  protected addModule<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+  protected addParameter(name: string, t: Tensor): Tensor {
+    this.params.set(name, t);
+    return t;
+  }
+
+  /** [dotted name, parameter] in registration order, e.g. "mapping.0.0.weight". */
+  namedParameters(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, p] of this.params) out.push([prefix + n, p]);
+    for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+  parameterCount(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+
+  /** Copies values into parameters by name; every name must exist with the same size. */
+  async loadStateDict(state: Map<string, { shape: number[]; data: ArrayLike<number> }>, opts: { strict?: boolean } = {}): Promise<void> {
+    const own = new Map(this.namedParameters());
+    for (const [name, p] of own) {
+      const v = state.get(name);
+      if (!v) {
+        if (opts.strict ?? true) throw new Error(`state dict has no entry for parameter "${name}"`);
+        continue;
+      }
+      if (v.shape.join() !== p.shape.join()) throw new Error(`parameter "${name}": shape [${v.shape}] in state dict, [${p.shape}] in model`);
+      setParameter(p, v.data);
+    }
+    if (opts.strict ?? true) for (const name of state.keys()) if (!own.has(name)) throw new Error(`state dict entry "${name}" matches no parameter`);
+  }
+
+  async stateDict(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, p] of this.namedParameters()) out.set(name, { shape: [...p.shape], data: await p.toArray() });
+    return out;
+  }
+}
+
+/** Overwrites a parameter's values in place (the optimizer keeps its state for it). */
+function setParameter(p: Tensor, data: ArrayLike<number>): void {
+  p.backend.write(p.storage, data);
+}
+
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers.map((m, i) => this.addModule(String(i), m));
+  }
+  forward(x: Tensor): Tensor {
+    return this.layers.reduce((h, m) => m.forward(h), x);
+  }
+}
+
+export interface Conv2dOptions extends ConvOptions, ModuleOptions {
+  bias?: boolean;
+}
+
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | [number, number], readonly opts: Conv2dOptions = {}) {
+    super();
+    const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
+    const rng = opts.rng ?? new Rng(0);
+    const backend = opts.backend ?? getDefaultBackend();
+    const fanIn = inChannels * kh * kw;
+    this.weight = this.addParameter("weight", parameter(uniformInit(rng, outChannels * fanIn, fanIn), [outChannels, inChannels, kh, kw], backend));
+    this.bias = opts.bias === false ? null : this.addParameter("bias", parameter(uniformInit(rng, outChannels, fanIn), [outChannels], backend));
+  }
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this.opts);
+  }
+}
+
+export interface ConvTranspose2dOptions extends ConvTransposeOptions, ModuleOptions {
+  bias?: boolean;
+}
+
+export class ConvTranspose2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | [number, number], readonly opts: ConvTranspose2dOptions = {}) {
+    super();
+    const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
+    const rng = opts.rng ?? new Rng(0);
+    const backend = opts.backend ?? getDefaultBackend();
+    // PyTorch computes fan_in from dimension 1 of the [in, out, kh, kw] weight, i.e. out·kh·kw
+    const fanIn = outChannels * kh * kw;
+    this.weight = this.addParameter("weight", parameter(uniformInit(rng, inChannels * fanIn, fanIn), [inChannels, outChannels, kh, kw], backend));
+    this.bias = opts.bias === false ? null : this.addParameter("bias", parameter(uniformInit(rng, outChannels, fanIn), [outChannels], backend));
+  }
+  forward(x: Tensor): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, this.opts);
+  }
+}
+
+export class PReLU extends Module {
+  readonly weight: Tensor;
+  /** one shared slope by default, as nn.PReLU(); `numParameters` = C for one per channel */
+  constructor(numParameters = 1, init = 0.25, opts: ModuleOptions = {}) {
+    super();
+    this.weight = this.addParameter("weight", parameter(new Float32Array(numParameters).fill(init), [numParameters], opts.backend ?? getDefaultBackend()));
+  }
+  forward(x: Tensor): Tensor {
+    return prelu(x, this.weight);
+  }
+}

@@ -1,0 +1,80 @@
+// conv2d and convTranspose2d. Their gradients reuse the same three kernels: the input gradient of one
+// is the forward of the other, and both weight gradients are conv2dWeightGrad with roles swapped.
+
+import type { ConvGeometry } from "../backend.ts";
+import { convOutSize, convTransposeOutSize, type Shape4 } from "../shape.ts";
+import { Tensor } from "../tensor.ts";
+import { backendOf, pair, shape4 } from "./common.ts";
+
+export interface ConvOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+}
+
+export interface ConvTransposeOptions extends ConvOptions {
+  outputPadding?: number | [number, number];
+}
+
+function geometry(op: string, opts: ConvOptions): ConvGeometry {
+  const stride = pair(opts.stride ?? 1, `${op} stride`);
+  if (stride[0] < 1 || stride[1] < 1) throw new Error(`${op}: stride must be ≥ 1, got ${opts.stride}`);
+  return { stride, padding: pair(opts.padding ?? 0, `${op} padding`) };
+}
+
+function checkConvInputs(op: string, x: Tensor, w: Tensor, bias: Tensor | null, inAxis: number, outAxis: number): void {
+  if (x.rank !== 4) throw new Error(`${op}: input must be [N, C, H, W], got [${x.shape}]`);
+  if (w.rank !== 4) throw new Error(`${op}: weight must be 4-D, got [${w.shape}]`);
+  if (w.shape[inAxis] !== x.shape[1]) throw new Error(`${op}: weight [${w.shape}] expects ${w.shape[inAxis]} input channels, input [${x.shape}] has ${x.shape[1]}`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== w.shape[outAxis])) {
+    throw new Error(`${op}: bias must be [${w.shape[outAxis]}], got [${bias.shape}]`);
+  }
+}
+
+function biasGrad(g: Tensor): Tensor {
+  const be = g.backend;
+  return Tensor.fromStorage(be, be.sum(g.storage, shape4(g), [true, false, true, true], 1), [g.shape[1]]);
+}
+
+/** x [N,C,H,W] ⋆ w [O,C,kh,kw] + bias [O] → [N,O,Ho,Wo], as torch.nn.functional.conv2d. */
+export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  checkConvInputs("conv2d", x, w, bias, 1, 0);
+  const be = backendOf("conv2d", x, w, bias);
+  const g = geometry("conv2d", opts);
+  const xs = shape4(x), ws = shape4(w);
+  const [N, , H, W] = xs, [O, , KH, KW] = ws;
+  const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
+  if (HO < 1 || WO < 1) throw new Error(`conv2d: kernel ${KH}×${KW} with padding [${g.padding}] does not fit input [${x.shape}]`);
+  const y = be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g);
+  return Tensor.fromOp("conv2d", be, y, [N, O, HO, WO], [x, w, bias], (dy) => {
+    const dys: Shape4 = [N, O, HO, WO];
+    return [
+      x.requiresGrad ? Tensor.fromStorage(be, be.convTranspose2d(dy.storage, dys, w.storage, ws, null, g, [H, W]), x.shape) : null,
+      w.requiresGrad ? Tensor.fromStorage(be, be.conv2dWeightGrad(x.storage, xs, dy.storage, dys, [KH, KW], g), w.shape) : null,
+      bias?.requiresGrad ? biasGrad(dy) : null,
+    ];
+  });
+}
+
+/** x [N,C,H,W], w [C,O,kh,kw] (PyTorch's layout) + bias [O] → [N,O,Ho,Wo], as conv_transpose2d. */
+export function convTranspose2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
+  checkConvInputs("convTranspose2d", x, w, bias, 0, 1);
+  const be = backendOf("convTranspose2d", x, w, bias);
+  const g = geometry("convTranspose2d", opts);
+  const op = pair(opts.outputPadding ?? 0, "convTranspose2d outputPadding");
+  if (op[0] >= g.stride[0] || op[1] >= g.stride[1]) throw new Error(`convTranspose2d: outputPadding [${op}] must be smaller than stride [${g.stride}]`);
+  const xs = shape4(x), ws = shape4(w);
+  const [N, , H, W] = xs, [, O, KH, KW] = ws;
+  const HO = convTransposeOutSize(H, KH, g.stride[0], g.padding[0], op[0]);
+  const WO = convTransposeOutSize(W, KW, g.stride[1], g.padding[1], op[1]);
+  if (HO < 1 || WO < 1) throw new Error(`convTranspose2d: padding [${g.padding}] leaves no output for input [${x.shape}]`);
+  const y = be.convTranspose2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g, [HO, WO]);
+  return Tensor.fromOp("convTranspose2d", be, y, [N, O, HO, WO], [x, w, bias], (dy) => {
+    const dys: Shape4 = [N, O, HO, WO];
+    return [
+      // w [C,O,kh,kw] read as a conv2d weight maps O channels back to C
+      x.requiresGrad ? Tensor.fromStorage(be, be.conv2d(dy.storage, dys, w.storage, ws, null, g), x.shape) : null,
+      w.requiresGrad ? Tensor.fromStorage(be, be.conv2dWeightGrad(dy.storage, dys, x.storage, xs, [KH, KW], g), w.shape) : null,
+      bias?.requiresGrad ? biasGrad(dy) : null,
+    ];
+  });
+}
