@@ -95,8 +95,8 @@ export function decodePng(bytes: Uint8Array, name = "<png>"): Image {
   return makeImage(width, height, channels, out);
 }
 
-/** Number of components in the JPEG's frame header (SOFn), or null if none is found. */
-function jpegComponents(bytes: Uint8Array): number | null {
+/** Frame header (SOFn) of a JPEG: size and number of components, or null if none is found. */
+function jpegFrame(bytes: Uint8Array): { width: number; height: number; components: number } | null {
   let pos = 2;
   while (pos + 4 <= bytes.length) {
     if (bytes[pos] !== 0xff) return null;
@@ -111,7 +111,10 @@ function jpegComponents(bytes: Uint8Array): number | null {
     }
     const len = (bytes[pos + 2] << 8) | bytes[pos + 3];
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) return pos + 9 < bytes.length ? bytes[pos + 9] : null;
+    if (isSof) {
+      if (pos + 9 >= bytes.length) return null;
+      return { height: (bytes[pos + 5] << 8) | bytes[pos + 6], width: (bytes[pos + 7] << 8) | bytes[pos + 8], components: bytes[pos + 9] };
+    }
     if (marker === 0xda || marker === 0xd9) return null;
     pos += 2 + len;
   }
@@ -132,7 +135,7 @@ export function decodeJpeg(bytes: Uint8Array, name = "<jpeg>"): Image {
   if (!(width > 0 && height > 0)) fail(name, `JPEG has no pixels (${width}x${height})`);
   const n = width * height;
   if (data.length < n * 3) fail(name, `corrupt JPEG (decoded ${data.length} bytes for ${width}x${height})`);
-  const channels = jpegComponents(bytes) === 1 ? 1 : 3;
+  const channels = jpegFrame(bytes)?.components === 1 ? 1 : 3;
   const out = new Float32Array(n * channels);
   if (channels === 1) {
     for (let i = 0; i < n; i++) out[i] = data[i * 3] / 255;
@@ -162,4 +165,45 @@ export function readImage(path: string): Image {
     fail(path, code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not an image" : "cannot read file", err);
   }
   return decodeImage(bytes, path);
+}
+
+export interface ImageInfo {
+  format: ImageFormat;
+  width: number;
+  height: number;
+  /** Channels `readImage` will return (1 or 3). */
+  channels: number;
+}
+
+/** Format, size and channel count from the file header only (no pixel decoding). */
+export function imageInfo(bytes: Uint8Array, name = "<image>"): ImageInfo {
+  if (bytes.length === 0) fail(name, "empty file");
+  const format = sniffFormat(bytes);
+  if (format === "png") {
+    if (bytes.length < 33) fail(name, `truncated PNG (${bytes.length} bytes, no complete IHDR chunk)`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ihdrType = String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]);
+    if (ihdrType !== "IHDR") fail(name, `corrupt PNG (first chunk is '${ihdrType}', expected IHDR)`);
+    const colorType = bytes[25];
+    if (![0, 2, 3, 4, 6].includes(colorType)) fail(name, `unsupported PNG colour type ${colorType}`);
+    return { format, width: view.getUint32(16), height: view.getUint32(20), channels: colorType === 0 || colorType === 4 ? 1 : 3 };
+  }
+  if (format === "jpeg") {
+    const frame = jpegFrame(bytes);
+    if (!frame) fail(name, "corrupt or truncated JPEG: no frame header (SOF) found");
+    return { format, width: frame.width, height: frame.height, channels: frame.components === 1 ? 1 : 3 };
+  }
+  return decodeImage(bytes, name) as never; // throws the unrecognised-format error
+}
+
+/** `imageInfo` of a file. */
+export function readImageInfo(path: string): ImageInfo {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    fail(path, code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not an image" : "cannot read file", err);
+  }
+  return imageInfo(bytes, path);
 }
