@@ -30,7 +30,8 @@ export abstract class Module {
 
   abstract forward(x: Tensor): Tensor;
 
-  protected addModule<M extends Module>(name: string, m: M): M {
+  /** Registers a child under `name` (its parameters become `name.…`), as torch's add_module. */
+  addModule<M extends Module>(name: string, m: M): M {
     this.children.set(name, m);
     return m;
   }
@@ -84,6 +85,17 @@ export abstract class Module {
 /** Overwrites a parameter's values in place (the optimizer keeps its state for it). */
 function setParameter(p: Tensor, data: ArrayLike<number>): void {
   p.backend.write(p.storage, data);
+}
+
+/** Named children without a forward of their own, as torch.nn.ModuleDict. */
+export class ModuleDict extends Module {
+  constructor(entries: Record<string, Module> = {}) {
+    super();
+    for (const [name, m] of Object.entries(entries)) this.addModule(name, m);
+  }
+  forward(): Tensor {
+    throw new Error("ModuleDict has no forward; call its children");
+  }
 }
 
 export class Sequential extends Module {

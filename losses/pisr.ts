@@ -1,0 +1,56 @@
+// PISR's training objectives, following the official loss_factory.py.
+
+import { abs, add, div, l1Loss, log, mean, mul, square, sub, type Tensor } from "../engine/index.ts";
+
+export interface TeacherLossTerms {
+  loss: Tensor;
+  /** L1(teacher output, HR) */
+  reconstruction: Tensor;
+  /** L1(encoder output, bicubic LR): keeps the privileged encoding close to a real LR image */
+  imitation: Tensor;
+}
+
+/** L1(teacher output, HR) + λ · L1(encoder output, bicubic LR); λ = 1e-4 in the official recipe. */
+export function teacherLoss(hrPred: Tensor, hr: Tensor, encoded: Tensor, lr: Tensor, lambda = 1e-4): TeacherLossTerms {
+  const reconstruction = l1Loss(hrPred, hr);
+  const imitation = l1Loss(encoded, lr);
+  return { loss: add(reconstruction, mul(imitation, lambda)), reconstruction, imitation };
+}
+
+export type VidPdf = "laplace" | "gaussian";
+
+/**
+ * Variational information distillation as a negative log-likelihood of the teacher features `target`
+ * under the student's estimate (mean `mu`, softplus-activated `scale`), averaged over every element:
+ *   Laplace:  b = 0.1·scale + 1e-8,   C·ln(2π)/2 + ln(2b) + |μ − t| / b
+ *   Gaussian: v = 0.001·scale + 1e-8, C·ln(2π)/2 + ln(v)/2 + (μ − t)² / (2v)
+ * C is the channel count; the constant is kept to match the official numbers.
+ */
+export function vidLoss(mu: Tensor, scale: Tensor, target: Tensor, pdf: VidPdf = "laplace"): Tensor {
+  const constant = (mu.shape[1] * Math.log(2 * Math.PI)) / 2;
+  let nll: Tensor;
+  if (pdf === "laplace") {
+    const b = add(mul(scale, 0.1), 1e-8);
+    nll = add(log(mul(b, 2)), div(abs(sub(mu, target)), b));
+  } else if (pdf === "gaussian") {
+    const v = add(mul(scale, 0.001), 1e-8);
+    nll = add(mul(log(v), 0.5), div(square(sub(mu, target)), mul(v, 2)));
+  } else throw new Error(`unknown VID pdf "${pdf}": use laplace or gaussian`);
+  return add(mean(nll), constant);
+}
+
+export interface StudentLossTerms {
+  loss: Tensor;
+  reconstruction: Tensor;
+  distillation: Tensor;
+}
+
+/** λ1 · L1(student output, HR) + λ2 · VID; λ1 = 1, λ2 = 1e-6 in the official recipe. */
+export function studentLoss(
+  hrPred: Tensor, hr: Tensor, mu: Tensor, scale: Tensor, teacherFeatures: Tensor, opts: { lambda1?: number; lambda2?: number; pdf?: VidPdf } = {},
+): StudentLossTerms {
+  const reconstruction = l1Loss(hrPred, hr);
+  const distillation = vidLoss(mu, scale, teacherFeatures, opts.pdf ?? "laplace");
+  const loss = add(mul(reconstruction, opts.lambda1 ?? 1), mul(distillation, opts.lambda2 ?? 1e-6));
+  return { loss, reconstruction, distillation };
+}
