@@ -1,0 +1,322 @@
+// WebGPU vs the CPU reference (float32) at the op level, through autograd: for each op, the forward output
+// and the gradients of every input of L = sum(op(inputs) ∘ R), R fixed and random, must agree to
+//     ‖gpu − cpu‖ / ‖cpu‖ ≤ 1e-5
+// on shapes chosen to stress the kernels: odd sizes, sizes that are not multiples of the 64/256 workgroups,
+// batch > 1, strides 1–4, paddings 0–4, output paddings 0..stride−1, channels 1/12/56, kernels 1/3/5/9,
+// the FSRCNN layer shapes, and launches past 65535 workgroups (folded into a 2-D grid).
+// Adam and SGD are compared over 5 steps the same way.
+
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Backend } from "../../engine/backend.ts";
+import { CpuBackend } from "../../engine/cpu/backend.ts";
+import {
+  abs, Adam, add, clamp, conv2d, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, prelu, SGD, softplus, sqrt, square, sub,
+  sum, Tensor, tidy,
+} from "../../engine/index.ts";
+import type { Optimizer } from "../../engine/optim.ts";
+import { convOutSize, convTransposeOutSize } from "../../engine/shape.ts";
+import { relErr, Rng, webGpuForFile } from "./util.ts";
+
+const TOL = 1e-5;
+setDefaultTimeout(60_000); // lavapipe runs the 2-D-grid launches in seconds
+const { skip, gpu } = await webGpuForFile("GPU-vs-CPU op tests");
+const it = skip ? test.skip : test;
+const cpu = new CpuBackend("float32");
+const rng = new Rng(7331);
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+interface Input {
+  shape: number[];
+  data: Float32Array;
+  /** defaults to true */
+  grad?: boolean;
+}
+const inp = (shape: number[], data?: Float32Array, grad = true): Input => ({ shape, data: data ?? rng.normals(size(shape)), grad });
+const awayFromZero = (n: number, lo = 0.05, hi = 2): Float32Array => Float32Array.from({ length: n }, () => (rng.random() < 0.5 ? -1 : 1) * rng.uniform(lo, hi));
+
+interface Run {
+  y: Float32Array;
+  grads: (Float32Array | null)[];
+}
+
+async function runOn(be: Backend, f: (ts: Tensor[]) => Tensor, inputs: Input[], R: (n: number) => Float32Array): Promise<Run & { shape: number[] }> {
+  return tidy(async () => {
+    const ts = inputs.map((i) => Tensor.fromArray(i.data, i.shape, { backend: be, requiresGrad: i.grad ?? true }));
+    const y = f(ts);
+    const L = sum(mul(y, Tensor.fromArray(R(y.size), y.shape, { backend: be })));
+    L.backward();
+    const out = { shape: [...y.shape], y: await y.toArray(), grads: await Promise.all(ts.map((t) => (t.grad ? t.grad.toArray() : null))) };
+    for (const t of ts) t.dispose(); // grads were kept; disposing a tensor frees its grad too
+    return out;
+  }) as Promise<Run & { shape: number[] }>;
+}
+
+/** Runs f on both backends and asserts agreement of the output and of every input's gradient. */
+async function agree(f: (ts: Tensor[]) => Tensor, inputs: Input[], tol = TOL): Promise<void> {
+  let R: Float32Array | null = null;
+  const rFor = (n: number): Float32Array => {
+    if (!R) R = rng.normals(n);
+    expect(R.length).toBe(n);
+    return R;
+  };
+  const ref = await runOn(cpu, f, inputs, rFor);
+  const got = await runOn(gpu(), f, inputs, rFor);
+  expect(got.shape).toEqual(ref.shape);
+  const yErr = relErr(got.y, ref.y);
+  if (!(yErr <= tol)) throw new Error(`forward output [${ref.shape}]: relative error ${yErr} > ${tol}`);
+  inputs.forEach((input, k) => {
+    if (!(input.grad ?? true)) {
+      expect(got.grads[k]).toBeNull();
+      return;
+    }
+    const g = got.grads[k], rg = ref.grads[k];
+    expect(g).not.toBeNull();
+    expect(rg!.some((v) => v !== 0)).toBe(true); // a meaningful gradient
+    const e = relErr(g!, rg!);
+    if (!(e <= tol)) throw new Error(`gradient of input ${k} [${input.shape}]: relative error ${e} > ${tol}`);
+  });
+}
+
+// ---- convolutions
+
+interface ConvCase {
+  x: number[];
+  w: number[];
+  bias: boolean;
+  stride: [number, number];
+  padding: [number, number];
+  outputPadding?: [number, number];
+}
+
+const label = (c: ConvCase): string =>
+  `x [${c.x}] w [${c.w}] stride ${c.stride} padding ${c.padding}${c.outputPadding ? ` outputPadding ${c.outputPadding}` : ""}${c.bias ? " + bias" : ""}`;
+
+const CHANNELS = [1, 12, 56];
+const KERNELS = [1, 3, 5, 9];
+
+/** A random conv2d geometry whose output is non-empty and whose cost stays small. */
+function randomConv(r: Rng): ConvCase {
+  for (;;) {
+    const C = r.pick(CHANNELS), O = r.pick(CHANNELS), kh = r.pick(KERNELS), kw = r.pick(KERNELS);
+    if (C * O * kh * kw > 40000) continue;
+    const stride: [number, number] = [r.int(1, 4), r.int(1, 4)], padding: [number, number] = [r.int(0, 4), r.int(0, 4)];
+    const h = Math.max(1, kh - 2 * padding[0]) + r.int(0, 7), w = Math.max(1, kw - 2 * padding[1]) + r.int(0, 7);
+    if (convOutSize(h, kh, stride[0], padding[0]) < 1 || convOutSize(w, kw, stride[1], padding[1]) < 1) continue;
+    return { x: [r.int(1, 3), C, h, w], w: [O, C, kh, kw], bias: r.random() < 0.6, stride, padding };
+  }
+}
+
+function randomConvTranspose(r: Rng): ConvCase {
+  for (;;) {
+    const C = r.pick(CHANNELS), O = r.pick(CHANNELS), kh = r.pick(KERNELS), kw = r.pick(KERNELS);
+    if (C * O * kh * kw > 40000) continue;
+    const stride: [number, number] = [r.int(1, 4), r.int(1, 4)], padding: [number, number] = [r.int(0, 4), r.int(0, 4)];
+    const outputPadding: [number, number] = [r.int(0, stride[0] - 1), r.int(0, stride[1] - 1)];
+    const h = r.int(1, 7), w = r.int(1, 7);
+    if (convTransposeOutSize(h, kh, stride[0], padding[0], outputPadding[0]) < 1) continue;
+    if (convTransposeOutSize(w, kw, stride[1], padding[1], outputPadding[1]) < 1) continue;
+    return { x: [r.int(1, 3), C, h, w], w: [C, O, kh, kw], bias: r.random() < 0.6, stride, padding, outputPadding };
+  }
+}
+
+const convInputs = (c: ConvCase, biasSize: number): Input[] => {
+  const fanIn = size(c.w.slice(1));
+  return [inp(c.x), inp(c.w, rng.normals(size(c.w), 1 / Math.sqrt(fanIn))), ...(c.bias ? [inp([biasSize])] : [])];
+};
+const runConv = (c: ConvCase) => (t: Tensor[]) => conv2d(t[0], t[1], c.bias ? t[2] : null, { stride: c.stride, padding: c.padding });
+const runConvT = (c: ConvCase) => (t: Tensor[]) =>
+  convTranspose2d(t[0], t[1], c.bias ? t[2] : null, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding });
+
+describe("GPU vs CPU: conv2d", () => {
+  const fsrcnn: ConvCase[] = [
+    { x: [2, 1, 11, 9], w: [56, 1, 5, 5], bias: true, stride: [1, 1], padding: [2, 2] }, // feature extraction
+    { x: [2, 56, 11, 9], w: [12, 56, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // shrinking
+    { x: [2, 12, 11, 9], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping
+    { x: [2, 12, 11, 9], w: [56, 12, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // expanding
+  ];
+  for (const c of fsrcnn) it(`FSRCNN ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
+  const r = new Rng(101);
+  for (let i = 0; i < 10; i++) {
+    const c = randomConv(r);
+    it(`random ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
+  }
+  it("only the weight requires grad", () => {
+    const c: ConvCase = { x: [3, 12, 7, 5], w: [12, 12, 3, 3], bias: true, stride: [2, 1], padding: [1, 0] };
+    const ins = convInputs(c, 12);
+    ins[0].grad = false;
+    return agree(runConv(c), ins);
+  });
+  it("more than 65535 workgroups (2-D grid): x [1,1,2049,2049] ⋆ 1×1, forward and input gradient", () => {
+    // conv2d forward and its input gradient (a convTranspose2d) both launch > 65535 workgroups of 64. The
+    // weight gradient is left out: a 4.2M-term float32 reduction is not expected to agree to 1e-5.
+    const c: ConvCase = { x: [1, 1, 2049, 2049], w: [1, 1, 1, 1], bias: false, stride: [1, 1], padding: [0, 0] };
+    expect(Math.ceil(size(c.x) / 64)).toBeGreaterThan(65535);
+    return agree(runConv(c), [inp(c.x), inp(c.w, Float32Array.of(0.7), false)]);
+  });
+});
+
+describe("GPU vs CPU: convTranspose2d", () => {
+  for (const s of [2, 3, 4]) {
+    // FSRCNN deconvolution: 9×9, 56 → 1, stride = scale, padding 4, outputPadding scale − 1
+    const c: ConvCase = { x: [2, 56, 6, 5], w: [56, 1, 9, 9], bias: true, stride: [s, s], padding: [4, 4], outputPadding: [s - 1, s - 1] };
+    it(`FSRCNN ×${s} ${label(c)}`, () => agree(runConvT(c), convInputs(c, 1)));
+  }
+  const r = new Rng(202);
+  for (let i = 0; i < 10; i++) {
+    const c = randomConvTranspose(r);
+    it(`random ${label(c)}`, () => agree(runConvT(c), convInputs(c, c.w[1])));
+  }
+  it("every stride 1–4 with every output padding", async () => {
+    for (let s = 1; s <= 4; s++) {
+      for (let op = 0; op < s; op++) {
+        const c: ConvCase = { x: [2, 3, 4, 5], w: [3, 2, 5, 3], bias: op % 2 === 0, stride: [s, s], padding: [2, 1], outputPadding: [op, op] };
+        await agree(runConvT(c), convInputs(c, 2));
+      }
+    }
+  });
+});
+
+// ---- pointwise ops
+
+const ODD_SHAPES: number[][] = [[3, 5, 7, 11], [1, 1, 1, 257], [2, 1, 63], [65], [1]];
+
+describe("GPU vs CPU: prelu", () => {
+  it("shared slope on odd shapes", async () => {
+    for (const s of ODD_SHAPES.filter((s) => s.length >= 2)) await agree((t) => prelu(t[0], t[1]), [inp(s), inp([1], Float32Array.of(0.25))]);
+  });
+  it("per-channel slope, 56 channels, batch 2", () => agree((t) => prelu(t[0], t[1]), [inp([2, 56, 7, 9]), inp([56], rng.uniforms(56, -0.5, 0.5))]));
+  it("per-channel slope, 12 channels, rank 3", () => agree((t) => prelu(t[0], t[1]), [inp([3, 12, 13]), inp([12], rng.uniforms(12, 0, 0.5))]));
+});
+
+describe("GPU vs CPU: add/sub/mul/div with broadcasting", () => {
+  const ops = { add, sub, mul, div } as const;
+  const pairs: [number[], number[]][] = [
+    [[3, 5, 7, 11], [3, 5, 7, 11]],
+    [[2, 12, 9, 7], [1, 12, 1, 1]],
+    [[1, 12, 1, 1], [2, 12, 9, 7]],
+    [[3, 5, 7, 11], [5, 1, 1]],
+    [[3, 5, 7, 11], [11]],
+    [[3, 5, 1, 11], [1, 1, 7, 1]], // both broadcast
+    [[2, 1, 257], [1]],
+  ];
+  for (const [name, f] of Object.entries(ops)) {
+    const bData = (n: number) => (name === "div" ? awayFromZero(n, 0.5, 2) : rng.normals(n));
+    it(`${name} over ${pairs.length} broadcast pairs`, async () => {
+      for (const [as, bs] of pairs) await agree((t) => f(t[0], t[1]), [inp(as), inp(bs, bData(size(bs)))]);
+    });
+    it(`${name} with scalar numbers on either side`, async () => {
+      await agree((t) => f(t[0], 1.7), [inp([3, 5, 7, 11])]);
+      await agree((t) => f(-0.8, t[0]), [inp([3, 5, 7, 11], bData(1155))]);
+    });
+  }
+});
+
+const withFirst = (a: Float32Array, v: number): Float32Array => ((a[0] = v), a);
+
+describe("GPU vs CPU: unary ops", () => {
+  const cases: [string, (t: Tensor) => Tensor, (n: number) => Float32Array][] = [
+    ["abs", abs, (n) => awayFromZero(n, 1e-3)],
+    ["neg", neg, (n) => rng.normals(n)],
+    ["exp", exp, (n) => rng.uniforms(n, -5, 5)],
+    ["log", log, (n) => rng.uniforms(n, 0.05, 10)],
+    ["sqrt", sqrt, (n) => rng.uniforms(n, 0.05, 10)],
+    ["square", square, (n) => rng.normals(n)],
+    ["softplus", softplus, (n) => rng.uniforms(n, -30, 30)],
+    // the first element lies inside the range, so even a one-element input has a non-zero gradient
+    ["clamp(-0.5, 0.7)", (t) => clamp(t, -0.5, 0.7), (n) => withFirst(rng.normals(n), 0)],
+    ["clamp(min 0.1)", (t) => clamp(t, 0.1), (n) => withFirst(rng.normals(n), 1)],
+    ["clamp(max -0.2)", (t) => clamp(t, undefined, -0.2), (n) => withFirst(rng.normals(n), -1)],
+  ];
+  for (const [name, f, gen] of cases) {
+    it(`${name} on odd shapes`, async () => {
+      for (const s of ODD_SHAPES) await agree((t) => f(t[0]), [inp(s, gen(size(s)))]);
+    });
+  }
+});
+
+describe("GPU vs CPU: sum and mean", () => {
+  const cases: [number[], { axes?: number[]; keepDims?: boolean }][] = [
+    [[3, 5, 7, 11], {}],
+    [[3, 5, 7, 11], { keepDims: true }],
+    [[3, 5, 7, 11], { axes: [1] }],
+    [[2, 56, 9, 7], { axes: [0, 2, 3] }],
+    [[3, 5, 7, 11], { axes: [0, 2], keepDims: true }],
+    [[3, 5, 7, 11], { axes: [-1, -2] }],
+    [[5, 300], { axes: [-1] }], // reduced count > 256 threads
+    [[1, 257], { axes: [0] }],
+    [[1031], {}],
+  ];
+  for (const [s, opts] of cases) {
+    const what = `[${s}] axes ${opts.axes ? `[${opts.axes}]` : "all"}${opts.keepDims ? " keepDims" : ""}`;
+    it(`sum ${what}`, () => agree((t) => sum(t[0], opts), [inp(s)]));
+    it(`mean ${what}`, () => agree((t) => mean(t[0], opts), [inp(s)]));
+  }
+  it("sum [1,2,260,260] over axis 1: 67600 outputs, a 2-D grid of workgroups", () => agree((t) => sum(t[0], { axes: [1] }), [inp([1, 2, 260, 260])]));
+});
+
+describe("GPU vs CPU: reshape and losses", () => {
+  it("reshape", () => agree((t) => square(t[0].reshape([15, -1])), [inp([3, 5, 7, 11])]));
+  it("l1Loss (no ties)", () => {
+    const target = rng.normals(1155);
+    const pred = target.map((v) => v + (rng.random() < 0.5 ? -1 : 1) * rng.uniform(1e-2, 1));
+    return agree((t) => l1Loss(t[0], t[1]), [inp([3, 5, 7, 11], pred), inp([3, 5, 7, 11], target)]);
+  });
+  it("mseLoss", () => agree((t) => mseLoss(t[0], t[1]), [inp([3, 5, 7, 11]), inp([3, 5, 7, 11])]));
+  it("composite conv → prelu → convTranspose → l1Loss", () => {
+    const target = inp([2, 1, 14, 18], undefined, false);
+    return agree(
+      (t) => {
+        const h = prelu(conv2d(t[0], t[1], t[2], { padding: 2 }), t[3]);
+        return l1Loss(convTranspose2d(h, t[4], t[5], { stride: 2, padding: 4, outputPadding: 1 }), t[6]);
+      },
+      [inp([2, 1, 7, 9]), inp([12, 1, 5, 5], rng.normals(300, 0.2)), inp([12]), inp([12], rng.uniforms(12, 0, 0.3)), inp([12, 1, 9, 9], rng.normals(972, 0.1)), inp([1]), target],
+    );
+  });
+});
+
+// ---- optimizers
+
+async function optimizerRun(be: Backend, make: (ps: Tensor[]) => Optimizer, init: Input[], X: Float32Array): Promise<Float32Array[]> {
+  const params = init.map((i) => Tensor.fromArray(i.data, i.shape, { backend: be, requiresGrad: true }).keep());
+  const opt = make(params);
+  for (let step = 0; step < 5; step++) {
+    tidy(() => {
+      opt.zeroGrad();
+      // a loss whose gradient depends on the parameters, so the trajectories must stay together
+      const x = Tensor.fromArray(X, [3, 5, 7, 11], { backend: be });
+      const loss = add(mseLoss(mul(params[0], x), add(x, 0.5)), mean(square(sub(params[1], 0.3))));
+      loss.backward();
+      opt.step();
+    });
+  }
+  const out = await Promise.all(params.map((p) => p.toArray()));
+  opt.dispose();
+  for (const p of params) p.dispose();
+  return out;
+}
+
+describe("GPU vs CPU: optimizers over 5 steps", () => {
+  const cases: [string, (ps: Tensor[]) => Optimizer][] = [
+    ["Adam (PyTorch defaults)", (ps) => new Adam(ps)],
+    ["Adam (lr 1e-2, weightDecay 1e-2)", (ps) => new Adam(ps, { lr: 1e-2, weightDecay: 1e-2 })],
+    ["SGD (momentum 0.9)", (ps) => new SGD(ps, { lr: 0.5, momentum: 0.9 })],
+    ["SGD (nesterov, weightDecay 1e-3)", (ps) => new SGD(ps, { lr: 0.5, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })],
+  ];
+  for (const [name, make] of cases) {
+    it(name, async () => {
+      const init = [inp([3, 5, 7, 11]), inp([12], rng.normals(12))];
+      const X = rng.normals(1155);
+      const ref = await optimizerRun(cpu, make, init, X);
+      const got = await optimizerRun(gpu(), make, init, X);
+      ref.forEach((r, k) => {
+        const moved = r.map((v, i) => v - init[k].data[i]);
+        expect(Math.max(...moved.map(Math.abs))).toBeGreaterThan(1e-4); // the parameters did move
+        const e = relErr(got[k], r);
+        if (!(e <= TOL)) throw new Error(`${name}: parameter ${k} relative error ${e} > ${TOL}`);
+        // the updates themselves (small next to the parameters) agree too
+        const eMove = relErr(got[k].map((v, i) => v - init[k].data[i]), moved);
+        if (!(eMove <= 1e-3)) throw new Error(`${name}: update of parameter ${k} relative error ${eMove}`);
+      });
+    });
+  }
+});
