@@ -40,6 +40,8 @@ export class Tensor {
   grad: Tensor | null = null;
   node: Node | null = null;
   private mem: SharedStorage | null;
+  /** the op that made a disposed tensor, so errors about using it can say where it came from */
+  private disposedOp: string | undefined;
 
   private constructor(mem: SharedStorage, shape: Shape, requiresGrad: boolean) {
     this.mem = mem;
@@ -108,7 +110,7 @@ export class Tensor {
   }
 
   private live(): SharedStorage {
-    if (!this.mem) throw new Error(`tensor [${this.shape}] was disposed${this.node ? ` (made by ${this.node.op})` : ""}`);
+    if (!this.mem) throw new Error(`tensor [${this.shape}] was disposed${this.disposedOp ? ` (made by ${this.disposedOp})` : ""}`);
     return this.mem;
   }
 
@@ -151,6 +153,7 @@ export class Tensor {
     if (!this.mem) return;
     this.mem.drop();
     this.mem = null;
+    this.disposedOp = this.node?.op;
     this.node = null;
     untrack(this);
     if (this.grad) {
