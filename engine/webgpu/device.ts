@@ -21,7 +21,8 @@ async function gpuEntry(): Promise<GPU | undefined> {
   return (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
 }
 
-function isNullAdapter(info: GPUAdapterInfo): boolean {
+/** Dawn's placeholder adapter ("null-backend"), which accepts work and computes nothing. */
+export function isNullAdapter(info: Pick<GPUAdapterInfo, "device" | "description">): boolean {
   return /null/i.test(`${info.device} ${info.description}`);
 }
 
