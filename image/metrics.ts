@@ -73,31 +73,6 @@ export function gaussian1d(size = 11, sigma = 1.5): Float64Array {
   return g;
 }
 
-/** 'valid' separable correlation of an h×w plane with g ⊗ g. */
-function filterValid(src: Float64Array, w: number, h: number, g: Float64Array): Float64Array {
-  const k = g.length;
-  const ow = w - k + 1;
-  const oh = h - k + 1;
-  const tmp = new Float64Array(h * ow);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < ow; x++) {
-      let acc = 0;
-      for (let i = 0; i < k; i++) acc += g[i] * src[row + x + i];
-      tmp[y * ow + x] = acc;
-    }
-  }
-  const out = new Float64Array(oh * ow);
-  for (let y = 0; y < oh; y++) {
-    for (let i = 0; i < k; i++) {
-      const gi = g[i];
-      const row = (y + i) * ow;
-      for (let x = 0; x < ow; x++) out[y * ow + x] += gi * tmp[row + x];
-    }
-  }
-  return out;
-}
-
 export interface SsimOptions extends MetricOptions {
   windowSize?: number;
   sigma?: number;
@@ -116,24 +91,47 @@ export function ssim(pred: Image, ref: Image, opts: SsimOptions = {}): number {
   const L = opts.dataRange ?? 255;
   const C1 = ((opts.k1 ?? 0.01) * L) ** 2;
   const C2 = ((opts.k2 ?? 0.03) * L) ** 2;
-  const n = p.length;
-  const pp = new Float64Array(n), rr = new Float64Array(n), pr = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    pp[i] = p[i] * p[i];
-    rr[i] = r[i] * r[i];
-    pr[i] = p[i] * r[i];
+  const ow = w - size + 1;
+  const oh = h - size + 1;
+  // horizontal 'valid' pass of the five statistics at once
+  const hp = new Float64Array(h * ow), hr = new Float64Array(h * ow);
+  const hpp = new Float64Array(h * ow), hrr = new Float64Array(h * ow), hpr = new Float64Array(h * ow);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < ow; x++) {
+      let a = 0, b = 0, aa = 0, bb = 0, ab = 0;
+      for (let i = 0; i < size; i++) {
+        const gi = g[i], u = p[row + x + i], v = r[row + x + i];
+        a += gi * u;
+        b += gi * v;
+        aa += gi * u * u;
+        bb += gi * v * v;
+        ab += gi * u * v;
+      }
+      const o = y * ow + x;
+      hp[o] = a;
+      hr[o] = b;
+      hpp[o] = aa;
+      hrr[o] = bb;
+      hpr[o] = ab;
+    }
   }
-  const mu1 = filterValid(p, w, h, g);
-  const mu2 = filterValid(r, w, h, g);
-  const s11 = filterValid(pp, w, h, g);
-  const s22 = filterValid(rr, w, h, g);
-  const s12 = filterValid(pr, w, h, g);
+  // vertical pass, then the SSIM map, accumulated row by row
   let acc = 0;
-  for (let i = 0; i < mu1.length; i++) {
-    const m1 = mu1[i], m2 = mu2[i];
-    const m11 = m1 * m1, m22 = m2 * m2, m12 = m1 * m2;
-    const v1 = s11[i] - m11, v2 = s22[i] - m22, v12 = s12[i] - m12;
-    acc += ((2 * m12 + C1) * (2 * v12 + C2)) / ((m11 + m22 + C1) * (v1 + v2 + C2));
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      let m1 = 0, m2 = 0, s11 = 0, s22 = 0, s12 = 0;
+      for (let i = 0; i < size; i++) {
+        const gi = g[i], o = (y + i) * ow + x;
+        m1 += gi * hp[o];
+        m2 += gi * hr[o];
+        s11 += gi * hpp[o];
+        s22 += gi * hrr[o];
+        s12 += gi * hpr[o];
+      }
+      const m11 = m1 * m1, m22 = m2 * m2, m12 = m1 * m2;
+      acc += ((2 * m12 + C1) * (2 * (s12 - m12) + C2)) / ((m11 + m22 + C1) * (s11 - m11 + s22 - m22 + C2));
+    }
   }
-  return acc / mu1.length;
+  return acc / (ow * oh);
 }

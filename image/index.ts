@@ -1,0 +1,26 @@
+/**
+ * Image pipeline and SR metrics (plain TypeScript on Float32Array). See image/README.md.
+ */
+export { makeImage, makePlane, cloneImage, type Image, type Plane } from "./types.ts";
+export { decodeImage, decodePng, decodeJpeg, readImage, imageInfo, readImageInfo, sniffFormat, type ImageFormat, type ImageInfo } from "./decode.ts";
+export { encodePng, writePng } from "./encode.ts";
+export { rgbToYcbcr, ycbcrToRgb, toY, splitChannels, mergeChannels, quantize8, YCBCR_MATRIX, YCBCR_OFFSET } from "./color.ts";
+export { imresize, contributions, cubic, resizedSize, type Contributions, type ResizeOptions } from "./resize.ts";
+export { crop, modcrop, shave } from "./crop.ts";
+export { psnr, ssim, mse255, gaussian1d, type MetricOptions, type SsimOptions } from "./metrics.ts";
+export { listImages, IMAGE_EXTENSIONS } from "./files.ts";
+export { Rng, type RngState } from "./random.ts";
+export { PatchSampler, createSampler, type SamplerOptions, type SamplerState, type Batch, type PatchInfo } from "./sampler.ts";
+export {
+  evaluateSet,
+  makeEvalPair,
+  bicubicUpscaler,
+  type Upscaler,
+  type UpscaleContext,
+  type EvaluateOptions,
+  type EvalPair,
+  type ImageResult,
+  type SetResult,
+} from "./evaluate.ts";
+export { PUBLISHED_BICUBIC, type Published } from "./published.ts";
+export { REPO_ROOT, SHARED_DATA, BENCHMARK_DIR, TRAIN_DIR } from "./paths.ts";
