@@ -5,6 +5,7 @@ import type { Tensor } from "./tensor.ts";
 
 /** Per-parameter state buffers, kept on the parameter's backend. */
 interface Slot {
+  backend: Backend;
   buffers: Storage[];
 }
 
@@ -23,7 +24,7 @@ abstract class Optimizer {
   protected slot(p: Tensor): Slot {
     let s = this.slots.get(p);
     if (!s) {
-      s = { buffers: Array.from({ length: this.stateBuffers }, () => p.backend.fill(p.size, 0)) };
+      s = { backend: p.backend, buffers: Array.from({ length: this.stateBuffers }, () => p.backend.fill(p.size, 0)) };
       this.slots.set(p, s);
     }
     return s;
@@ -48,7 +49,7 @@ abstract class Optimizer {
     const buffers: Float32Array[][] = [];
     for (const p of this.params) {
       const s = this.slots.get(p);
-      buffers.push(s ? await Promise.all(s.buffers.map(async (b) => Float32Array.from(await p.backend.read(b)))) : []);
+      buffers.push(s ? await Promise.all(s.buffers.map(async (b) => Float32Array.from(await s.backend.read(b)))) : []);
     }
     return { step: this.stepCount, lr: this.lr, buffers };
   }
@@ -62,13 +63,14 @@ abstract class Optimizer {
       const p = this.params[i];
       if (!bufs.length) return;
       if (bufs.length !== this.stateBuffers || bufs.some((b) => b.length !== p.size)) throw new Error(`optimizer state for parameter ${i} [${p.shape}] has the wrong size`);
-      this.slots.set(p, { buffers: bufs.map((b) => p.backend.upload(b)) });
+      this.slots.set(p, { backend: p.backend, buffers: bufs.map((b) => p.backend.upload(b)) });
     });
   }
 
   /** Frees the state buffers. */
   dispose(): void {
-    for (const [p, s] of this.slots) for (const b of s.buffers) p.backend.release(b);
+    // the parameters may already be disposed: each slot remembers its backend
+    for (const s of this.slots.values()) for (const b of s.buffers) s.backend.release(b);
     this.slots.clear();
   }
 }
