@@ -1,0 +1,228 @@
+#!/usr/bin/env bun
+// The PISR command line: teacher | student | baseline | eval | upscale | pipeline. `--help` on each.
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createBackend } from "../engine/index.ts";
+import type { BackendChoice } from "../engine/init.ts";
+import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/color.ts";
+import { readImage } from "../image/decode.ts";
+import { writePng } from "../image/encode.ts";
+import { bicubicUpscaler, evaluateSet, type SetResult } from "../image/evaluate.ts";
+import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
+import { imresize } from "../image/resize.ts";
+import type { Plane } from "../image/types.ts";
+import { defaultConfig, type TrainConfig } from "./config.ts";
+import { upscalePlane } from "./infer.ts";
+import { loadModel } from "./models-io.ts";
+import { train } from "./trainer.ts";
+
+const HELP: Record<string, string> = {
+  main: `usage: bun train/cli.ts <command> [options]
+commands:
+  teacher    train the PISR teacher (encoder sees HR + FSRCNN decoder)
+  student    train the FSRCNN student from a teacher (VID distillation)
+  baseline   train FSRCNN alone with the same recipe
+  eval       PSNR/SSIM of a checkpoint (or "bicubic") on benchmark folders
+  upscale    upscale a PNG/JPEG with a checkpoint
+  pipeline   a short real PISR run: teacher → student → baseline → eval table
+run "bun train/cli.ts <command> --help" for its options`,
+  train: `options (official PISR defaults in brackets):
+  --scale N            2, 3 or 4 [2]
+  --patch N            HR patch side [192]
+  --batch N            patches per step [16]
+  --lr X               initial learning rate [1e-3]; Adam(0.9, 0.999)
+  --lr-min X           cosine-annealing floor, stepped per epoch [1e-5]
+  --epochs N           [1000]
+  --iters-per-epoch N  [1000]
+  --seed N             [0]
+  --backend B          webgpu | cpu | auto [auto]
+  --train DIR          training images (repeatable) [../shared/data/train/bsds400 + sunhays80]
+  --val DIR            validation set [../shared/data/benchmark/Set5 when present]
+  --val-limit N        validation images per epoch [5]
+  --out RUN_DIR        run directory (config, metrics.jsonl, last/best checkpoints, curves.svg)
+  --resume RUN_DIR     continue an interrupted run exactly
+  --teacher CKPT       (student) the teacher checkpoint; every FSRCNN layer starts from its decoder
+  --lambda-imitation X (teacher) weight of L1(encoder(HR), bicubic LR) [1e-4]
+  --lambda-vid X       (student) weight of the VID loss [1e-6]
+  --vid-pdf P          (student) laplace | gaussian [laplace]`,
+  eval: `usage: bun train/cli.ts eval --model CKPT|bicubic [--scale N] [--sets DIR,DIR… | names] [--backend B] [--csv FILE] [--limit N]
+  sets default to Set5,Set14,B100,Urban100 under ../shared/data/benchmark`,
+  upscale: `usage: bun train/cli.ts upscale --model CKPT --input IMAGE --output OUT.png [--backend B] [--tile N]
+  Y goes through the network, Cb/Cr are upscaled bicubically; large images are processed in tiles`,
+  pipeline: `usage: bun train/cli.ts pipeline [--scale N] [--steps N] [--patch N] [--batch N] [--out DIR] [--backend B] [--train DIR…]
+  trains teacher, student and baseline for --steps each [300] and prints the PSNR/SSIM table on the benchmark sets`,
+};
+
+function die(msg: string): never {
+  console.error(`error: ${msg}`);
+  process.exit(2);
+}
+
+function num(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) die(`--${name} expects a number, got "${v}"`);
+  return n;
+}
+
+const trainOptions = {
+  scale: { type: "string" }, patch: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, "lr-min": { type: "string" },
+  epochs: { type: "string" }, "iters-per-epoch": { type: "string" }, seed: { type: "string" }, backend: { type: "string" },
+  train: { type: "string", multiple: true }, val: { type: "string" }, "val-limit": { type: "string" }, out: { type: "string" },
+  resume: { type: "string" }, teacher: { type: "string" }, "lambda-imitation": { type: "string" }, "lambda-vid": { type: "string" },
+  "vid-pdf": { type: "string" }, help: { type: "boolean" },
+} as const;
+
+function defaultTrainDirs(): string[] {
+  return ["bsds400", "sunhays80"].map((d) => join(TRAIN_DIR, d)).filter(existsSync);
+}
+
+function defaultVal(): string | null {
+  const d = join(BENCHMARK_DIR, "Set5");
+  return existsSync(d) ? d : null;
+}
+
+async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({ args: argv, options: trainOptions, strict: true });
+  if (v.help) return console.log(`usage: bun train/cli.ts ${mode} [options]\n${HELP.train}`);
+  if (v.resume) {
+    const cfg = (await Bun.file(join(v.resume, "config.json")).json().catch(() => die(`${v.resume}: no config.json to resume from`))) as TrainConfig;
+    await train(cfg, { resume: true });
+    return;
+  }
+  const d = defaultConfig(mode);
+  const cfg: TrainConfig = {
+    ...d,
+    scale: num(v.scale, "scale", d.scale), patch: num(v.patch, "patch", d.patch), batch: num(v.batch, "batch", d.batch),
+    lr: num(v.lr, "lr", d.lr), lrMin: num(v["lr-min"], "lr-min", d.lrMin), epochs: num(v.epochs, "epochs", d.epochs),
+    itersPerEpoch: num(v["iters-per-epoch"], "iters-per-epoch", d.itersPerEpoch), seed: num(v.seed, "seed", d.seed),
+    backend: (v.backend ?? d.backend) as BackendChoice, train: v.train ?? defaultTrainDirs(), val: v.val ?? defaultVal(),
+    valLimit: num(v["val-limit"], "val-limit", d.valLimit), out: v.out ?? `runs/${mode}-x${v.scale ?? d.scale}`, teacher: v.teacher ?? null,
+    lambdaImitation: num(v["lambda-imitation"], "lambda-imitation", d.lambdaImitation), lambdaVid: num(v["lambda-vid"], "lambda-vid", d.lambdaVid),
+    vidPdf: (v["vid-pdf"] ?? d.vidPdf) as TrainConfig["vidPdf"],
+  };
+  if (!cfg.train.length) die(`no training images: pass --train DIR (the default ${TRAIN_DIR} is absent)`);
+  await train(cfg);
+}
+
+function resolveSets(spec: string | undefined): string[] {
+  const names = (spec ?? "Set5,Set14,B100,Urban100").split(",").filter(Boolean);
+  return names.map((n) => (existsSync(n) ? n : join(BENCHMARK_DIR, n))).map((p) => (existsSync(p) ? p : die(`benchmark folder not found: ${p}`)));
+}
+
+export function formatTable(rows: { name: string; results: SetResult[] }[]): string {
+  const sets = rows[0]?.results.map((r) => r.folder.split("/").pop()!) ?? [];
+  const head = `| model | ${sets.join(" | ")} |\n|---|${sets.map(() => "---").join("|")}|`;
+  const body = rows.map((r) => `| ${r.name} | ${r.results.map((s) => `${s.psnr.toFixed(2)} / ${s.ssim.toFixed(4)}`).join(" | ")} |`);
+  return [head, ...body].join("\n");
+}
+
+async function evalCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({
+    args: argv, strict: true,
+    options: { model: { type: "string" }, scale: { type: "string" }, sets: { type: "string" }, backend: { type: "string" }, csv: { type: "string" },
+      limit: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (v.help || !v.model) return console.log(HELP.eval);
+  const results = await evaluateModel(v.model, resolveSets(v.sets), v.scale ? num(v.scale, "scale", 2) : undefined, (v.backend ?? "auto") as BackendChoice,
+    v.limit ? num(v.limit, "limit", 0) : undefined);
+  console.log(formatTable([{ name: v.model, results }]));
+  if (v.csv) {
+    const lines = ["set,image,psnr,ssim", ...results.flatMap((s) => s.images.map((i) => `${s.folder.split("/").pop()},${i.name},${i.psnr},${i.ssim}`))];
+    await Bun.write(v.csv, lines.join("\n") + "\n");
+  }
+}
+
+export async function evaluateModel(model: string, sets: string[], scale: number | undefined, backendChoice: BackendChoice, limit?: number): Promise<SetResult[]> {
+  if (model === "bicubic") {
+    if (!scale) die("eval --model bicubic needs --scale");
+    return Promise.all(sets.map((s) => evaluateSet(s, scale, bicubicUpscaler, { limit })));
+  }
+  const backend = await createBackend(backendChoice);
+  try {
+    const { model: net } = await loadModel(model, backend);
+    if (scale && scale !== net.config.scale) die(`${model} is a ×${net.config.scale} model, not ×${scale}`);
+    const out: SetResult[] = [];
+    for (const s of sets) out.push(await evaluateSet(s, net.config.scale, (lr: Plane) => upscalePlane(net, backend, lr), { limit }));
+    net.dispose();
+    return out;
+  } finally {
+    backend.destroy();
+  }
+}
+
+async function upscaleCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({
+    args: argv, strict: true,
+    options: { model: { type: "string" }, input: { type: "string" }, output: { type: "string" }, backend: { type: "string" }, tile: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (v.help || !v.model || !v.input || !v.output) return console.log(HELP.upscale);
+  const backend = await createBackend((v.backend ?? "auto") as BackendChoice);
+  try {
+    const { model } = await loadModel(v.model, backend);
+    const s = model.config.scale;
+    const img = readImage(v.input);
+    const tile = v.tile ? num(v.tile, "tile", 0) : undefined;
+    let out;
+    if (img.channels === 1) out = await upscalePlane(model, backend, img as Plane, { tile });
+    else {
+      const [y, cb, cr] = splitChannels(rgbToYcbcr(img));
+      const big = await upscalePlane(model, backend, y as Plane, { tile });
+      out = ycbcrToRgb(mergeChannels([big, imresize(cb, s), imresize(cr, s)]));
+    }
+    writePng(v.output, out);
+    console.log(`${v.input} (${img.width}×${img.height}) → ${v.output} (${out.width}×${out.height}) on ${backend.description}`);
+    model.dispose();
+  } finally {
+    backend.destroy();
+  }
+}
+
+async function pipelineCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({
+    args: argv, strict: true,
+    options: { scale: { type: "string" }, steps: { type: "string" }, patch: { type: "string" }, batch: { type: "string" }, out: { type: "string" },
+      backend: { type: "string" }, train: { type: "string", multiple: true }, sets: { type: "string" }, limit: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (v.help) return console.log(HELP.pipeline);
+  const trainDirs = v.train ?? defaultTrainDirs();
+  if (!trainDirs.length) {
+    die(`no training images found at ${TRAIN_DIR}. Point the pipeline at your own data: bun train/cli.ts pipeline --train DIR [--train DIR…] --sets DIR,DIR…`);
+  }
+  const scale = num(v.scale, "scale", 2), steps = num(v.steps, "steps", 300);
+  const out = v.out ?? `runs/pipeline-x${scale}-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  const base: TrainConfig = {
+    ...defaultConfig("teacher"), scale, patch: num(v.patch, "patch", 96), batch: num(v.batch, "batch", 16), epochs: 1, itersPerEpoch: steps,
+    backend: (v.backend ?? "auto") as BackendChoice, train: trainDirs, val: defaultVal(), valLimit: 5, out: "",
+  };
+  console.log(`PISR pipeline ×${scale}: ${steps} steps per stage, patch ${base.patch}, batch ${base.batch} → ${out}`);
+  await train({ ...base, mode: "teacher", out: join(out, "teacher") });
+  await train({ ...base, mode: "student", teacher: join(out, "teacher", "last.safetensors"), out: join(out, "student") });
+  await train({ ...base, mode: "baseline", out: join(out, "baseline") });
+  const sets = resolveSets(v.sets);
+  const limit = v.limit ? num(v.limit, "limit", 0) : undefined;
+  const rows = [{ name: "bicubic", results: await evaluateModel("bicubic", sets, scale, base.backend, limit) }];
+  for (const stage of ["baseline", "student"]) {
+    rows.push({ name: `FSRCNN ${stage === "student" ? "PISR student" : "baseline"}`, results: await evaluateModel(join(out, stage, "last.safetensors"), sets, scale, base.backend, limit) });
+  }
+  const table = formatTable(rows);
+  await Bun.write(join(out, "results.md"), table + "\n");
+  console.log(`\nY-channel PSNR / SSIM, ×${scale} (${steps} steps per stage; the paper trains 1000 epochs × 1000 steps):\n${table}`);
+}
+
+if (import.meta.main) {
+  const [command, ...rest] = process.argv.slice(2);
+  const run = async () => {
+    switch (command) {
+      case "teacher": case "student": case "baseline": return trainCommand(command, rest);
+      case "eval": return evalCommand(rest);
+      case "upscale": return upscaleCommand(rest);
+      case "pipeline": return pipelineCommand(rest);
+      case undefined: case "--help": case "-h": case "help": return console.log(HELP.main);
+      default: die(`unknown command "${command}"\n${HELP.main}`);
+    }
+  };
+  run().catch((e: Error) => die(e.message));
+}

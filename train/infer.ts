@@ -1,0 +1,54 @@
+// Running a trained network on whole images: the Y plane goes through the model in LR tiles with a margin
+// wider than FSRCNN's receptive field, so the stitched output equals an untiled pass, while no tensor
+// exceeds the device's buffer limit.
+
+import type { Backend } from "../engine/backend.ts";
+import { noGrad, Tensor, tidy } from "../engine/index.ts";
+import type { PisrModel } from "../models/pisr.ts";
+import { makePlane, type Plane } from "../image/types.ts";
+
+/** LR pixels of context each side of a tile: the 5×5 + four 3×3 convs reach 6, the 9×9 deconv 2 more. */
+export const TILE_MARGIN = 10;
+
+export interface UpscaleOptions {
+  /** LR tile side; by default the largest whose widest activation (d channels) fits the device */
+  tile?: number;
+}
+
+export function defaultTile(backend: Backend, channels: number): number {
+  const elements = Math.min(backend.maxElements, 1 << 26) / channels;
+  return Math.max(32, Math.floor(Math.sqrt(elements)) - 2 * TILE_MARGIN);
+}
+
+async function runTile(model: PisrModel, backend: Backend, lr: Plane, x0: number, y0: number, w: number, h: number): Promise<Float32Array> {
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) data.set(lr.data.subarray((y0 + y) * lr.width + x0, (y0 + y) * lr.width + x0 + w), y * w);
+  const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(data, [1, 1, h, w], { backend }))));
+  const values = await out.toArray();
+  out.dispose();
+  return values;
+}
+
+/** LR Y plane in [0, 1] → HR Y plane (scale× larger), unclamped float. */
+export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane, opts: UpscaleOptions = {}): Promise<Plane> {
+  if (model.architecture === "teacher") throw new Error("the teacher needs the HR image; upscale with a student or baseline checkpoint");
+  const s = model.config.scale;
+  const tile = opts.tile ?? defaultTile(backend, model.config.d);
+  const W = lr.width, H = lr.height;
+  const out = makePlane(W * s, H * s);
+  for (let ty = 0; ty < H; ty += tile) {
+    for (let tx = 0; tx < W; tx += tile) {
+      const tw = Math.min(tile, W - tx), th = Math.min(tile, H - ty);
+      // the tile plus its margin, clipped to the image (the image border is zero padding either way)
+      const x0 = Math.max(0, tx - TILE_MARGIN), y0 = Math.max(0, ty - TILE_MARGIN);
+      const x1 = Math.min(W, tx + tw + TILE_MARGIN), y1 = Math.min(H, ty + th + TILE_MARGIN);
+      const pw = (x1 - x0) * s;
+      const values = await runTile(model, backend, lr, x0, y0, x1 - x0, y1 - y0);
+      for (let y = 0; y < th * s; y++) {
+        const src = (y + (ty - y0) * s) * pw + (tx - x0) * s;
+        out.data.set(values.subarray(src, src + tw * s), (ty * s + y) * out.width + tx * s);
+      }
+    }
+  }
+  return out;
+}
