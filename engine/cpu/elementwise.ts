@@ -52,15 +52,27 @@ export function unaryDerivative(op: UnaryOp, args: UnaryArgs): (x: number) => nu
   }
 }
 
+/**
+ * Clamp bounds rounded to the storage precision, as x itself is. In float32, x = f32(0.3) then lies within
+ * max 0.3 and passes its gradient, as PyTorch and the WebGPU kernel compare; against the double 0.3 it would not.
+ */
+function boundsInStorage(args: UnaryArgs, alloc: Alloc): UnaryArgs {
+  if (args.min === undefined && args.max === undefined) return args;
+  const b = alloc(2);
+  b[0] = args.min ?? 0;
+  b[1] = args.max ?? 0;
+  return { min: args.min === undefined ? undefined : b[0], max: args.max === undefined ? undefined : b[1] };
+}
+
 export function unary(op: UnaryOp, x: FloatArray, args: UnaryArgs, alloc: Alloc): FloatArray {
-  const f = unaryFn(op, args);
+  const f = unaryFn(op, boundsInStorage(args, alloc));
   const y = alloc(x.length);
   for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
   return y;
 }
 
 export function unaryBackward(op: UnaryOp, x: FloatArray, dy: FloatArray, args: UnaryArgs, alloc: Alloc): FloatArray {
-  const df = unaryDerivative(op, args);
+  const df = unaryDerivative(op, boundsInStorage(args, alloc));
   const dx = alloc(x.length);
   for (let i = 0; i < x.length; i++) dx[i] = dy[i] * df(x[i]);
   return dx;
