@@ -1,0 +1,96 @@
+// Tiled inference (train/infer.ts): stitching LR tiles with a TILE_MARGIN of context must give exactly the
+// untiled forward pass, for tiles smaller than the margin, odd tiles that do not divide the image, and the
+// default tile; on the CPU backend and on WebGPU (required in CI, skipped with a message elsewhere).
+
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Backend } from "../../engine/backend.ts";
+import { createBackend } from "../../engine/init.ts";
+import { noGrad, Tensor, tidy } from "../../engine/index.ts";
+import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "../../engine/webgpu/device.ts";
+import { makePlane, type Plane } from "../../image/types.ts";
+import { PisrModel } from "../../models/pisr.ts";
+import { defaultTile, TILE_MARGIN, upscalePlane } from "../../train/infer.ts";
+
+setDefaultTimeout(60_000);
+const IN_CI = process.env.CI === "true";
+
+/** false (with a printed reason) only off CI on a machine without an adapter; in CI the test then fails in createBackend. */
+async function haveWebGpu(what: string): Promise<boolean> {
+  if (IN_CI) return true;
+  const found = await requestGpuDevice();
+  if ("reason" in found) {
+    console.warn(`SKIPPING ${what}: WebGPU is not available (${found.reason}); ${HOW_TO_GET_WEBGPU}. With CI=true this fails instead.`);
+    return false;
+  }
+  found.device.destroy();
+  return true;
+}
+const WEBGPU = await haveWebGpu("tiled-inference WebGPU tests");
+
+/** A deterministic LR plane with edges and texture (values in [0, 1]). */
+function lrPlane(w: number, h: number): Plane {
+  const p = makePlane(w, h);
+  let a = 12345;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+      const smooth = 0.5 + 0.3 * Math.sin(x / 4) * Math.cos(y / 5) + (x > w / 2 ? 0.1 : -0.1);
+      p.data[y * w + x] = Math.min(1, Math.max(0, smooth + 0.1 * (a / 2 ** 32 - 0.5)));
+    }
+  }
+  return p;
+}
+
+async function untiled(model: PisrModel, backend: Backend, lr: Plane): Promise<Float32Array> {
+  const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(lr.data, [1, 1, lr.height, lr.width], { backend }))));
+  const values = await out.toArray();
+  out.dispose();
+  return values;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+async function checkTiling(choice: "cpu" | "webgpu", architecture: "baseline" | "student", scale: number): Promise<void> {
+  const backend = await createBackend(choice, null);
+  const model = new PisrModel(architecture, { scale }, { seed: 3, backend });
+  try {
+    const lr = lrPlane(53, 37);
+    const ref = await untiled(model, backend, lr);
+    expect(ref.length).toBe(53 * scale * 37 * scale);
+    // the random network is not trivial: the output varies over the image
+    expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
+    expect(defaultTile(backend, model.config.d)).toBeGreaterThanOrEqual(32);
+    for (const tile of [8, 13, undefined, 5, TILE_MARGIN]) {
+      const out = await upscalePlane(model, backend, lr, { tile });
+      expect([out.width, out.height, out.channels]).toEqual([53 * scale, 37 * scale, 1]);
+      const diff = maxAbsDiff(out.data, ref);
+      if (!(diff <= 1e-6)) throw new Error(`${choice} ${architecture} ×${scale}, tile ${tile ?? "default"}: max |tiled − untiled| = ${diff}`);
+    }
+  } finally {
+    model.dispose();
+    backend.destroy();
+  }
+}
+
+describe("upscalePlane: tiled output equals the untiled forward pass", () => {
+  test("CPU, baseline ×2 (tiles 8, 13, 5, 10 and default on a 53×37 LR plane)", () => checkTiling("cpu", "baseline", 2));
+  test("CPU, student ×3", () => checkTiling("cpu", "student", 3));
+  (WEBGPU ? test : test.skip)("WebGPU, baseline ×2", () => checkTiling("webgpu", "baseline", 2));
+  (WEBGPU ? test : test.skip)("WebGPU, baseline ×4", () => checkTiling("webgpu", "baseline", 4));
+});
+
+test("upscalePlane refuses the teacher with a clear error", async () => {
+  const backend = await createBackend("cpu");
+  const teacher = new PisrModel("teacher", { scale: 2 }, { seed: 1, backend });
+  try {
+    await expect(upscalePlane(teacher, backend, lrPlane(12, 10))).rejects.toThrow(/teacher needs the HR image.*student or baseline/);
+  } finally {
+    teacher.dispose();
+    backend.destroy();
+  }
+});
