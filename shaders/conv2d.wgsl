@@ -1,5 +1,6 @@
-// Direct convolution, register-tiled: each invocation computes 4 output channels × 4 neighbouring output
-// columns (16 accumulators), so every input value it loads feeds 4 multiply-adds and every weight 4.
+// Direct convolution, register-tiled: each invocation computes OT output channels × XT neighbouring output
+// columns, so every input value it loads feeds OT multiply-adds and every weight XT. OT and XT are
+// compile-time constants the host prepends (engine/webgpu/kernels/conv.ts picks them per layer shape).
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·sh−ph+ky, ox·sw−pw+kx] · w[o,c,ky,kx]
 struct Params {
   total: u32, C: u32, H: u32, W: u32, O: u32, KH: u32, KW: u32, HO: u32, WO: u32,
@@ -20,19 +21,23 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   let oy = (i / p.x_blocks) % p.HO;
   let ob = (i / (p.x_blocks * p.HO)) % p.o_blocks;
   let n = i / (p.x_blocks * p.HO * p.o_blocks);
-  let o0 = ob * 4u;
-  let ox0 = xb * 4u;
-  // channels past O read channel O−1 (in bounds) and are never written
-  let last = p.O - 1u;
+  let o0 = ob * OT;
+  let ox0 = xb * XT;
   let kk = p.KH * p.KW;
-  let wo = vec4u(min(o0, last), min(o0 + 1u, last), min(o0 + 2u, last), min(o0 + 3u, last)) * p.C * kk;
 
-  var b = vec4f(0.0);
-  if (p.has_bias != 0u) { b = vec4f(bias[wo.x / (p.C * kk)], bias[wo.y / (p.C * kk)], bias[wo.z / (p.C * kk)], bias[wo.w / (p.C * kk)]); }
-  var acc0 = b; var acc1 = b; var acc2 = b; var acc3 = b;
+  // channels past O read channel O−1 (in bounds) and are never written
+  var wo: array<u32, OT>;
+  var acc: array<array<f32, OT>, XT>;
+  for (var j = 0u; j < OT; j++) {
+    let o = min(o0 + j, p.O - 1u);
+    wo[j] = o * p.C * kk;
+    let b = select(0.0, bias[o], p.has_bias != 0u);
+    for (var t = 0u; t < XT; t++) { acc[t][j] = b; }
+  }
 
   let ix0 = i32(ox0 * p.sw) - i32(p.pw);
   let step = i32(p.sw);
+  let W = i32(p.W);
   for (var c = 0u; c < p.C; c++) {
     let plane = (n * p.C + c) * p.H;
     for (var ky = 0u; ky < p.KH; ky++) {
@@ -41,23 +46,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
       let row = i32((plane + u32(iy)) * p.W);
       let wk = c * kk + ky * p.KW;
       for (var kx = 0u; kx < p.KW; kx++) {
-        let wv = vec4f(w[wo.x + wk + kx], w[wo.y + wk + kx], w[wo.z + wk + kx], w[wo.w + wk + kx]);
-        let ix = ix0 + i32(kx);
-        let W = i32(p.W);
-        if (ix >= 0 && ix < W) { acc0 += x[row + ix] * wv; }
-        if (ix + step >= 0 && ix + step < W) { acc1 += x[row + ix + step] * wv; }
-        if (ix + 2 * step >= 0 && ix + 2 * step < W) { acc2 += x[row + ix + 2 * step] * wv; }
-        if (ix + 3 * step >= 0 && ix + 3 * step < W) { acc3 += x[row + ix + 3 * step] * wv; }
+        var wv: array<f32, OT>;
+        for (var j = 0u; j < OT; j++) { wv[j] = w[wo[j] + wk + kx]; }
+        for (var t = 0u; t < XT; t++) {
+          let ix = ix0 + i32(t) * step + i32(kx);
+          if (ix >= 0 && ix < W) {
+            let xv = x[row + ix];
+            for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
+          }
+        }
       }
     }
   }
-  let accs = array<vec4f, 4>(acc0, acc1, acc2, acc3);
-  for (var j = 0u; j < 4u; j++) {
+  for (var j = 0u; j < OT; j++) {
     let o = o0 + j;
     if (o >= p.O) { break; }
     let base = ((n * p.O + o) * p.HO + oy) * p.WO;
-    for (var t = 0u; t < 4u; t++) {
-      if (ox0 + t < p.WO) { y[base + ox0 + t] = accs[t][j]; }
+    for (var t = 0u; t < XT; t++) {
+      if (ox0 + t < p.WO) { y[base + ox0 + t] = acc[t][j]; }
     }
   }
 }

@@ -5,17 +5,34 @@ import type { ConvGeometry } from "../../backend.ts";
 import { convOutSize, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
 
-/** Each invocation of the conv kernels owns a block of 4 output channels × 4 output columns. */
+/** The weight-gradient kernel sums 4×4 blocks of (output, input) channels per tap. */
 const BLOCK = 4;
-const blocks = (n: number) => Math.ceil(n / BLOCK);
+const blocks = (n: number, size = BLOCK) => Math.ceil(n / size);
+
+/**
+ * Register tile of the forward kernels: OT output channels × XT output columns per invocation. Few output
+ * channels (FSRCNN's last layer has one) get a long row instead, so no accumulator is wasted.
+ */
+function tileFor(outChannels: number): { ot: number; xt: number } {
+  if (outChannels === 1) return { ot: 1, xt: 16 };
+  if (outChannels % 8 === 0) return { ot: 8, xt: 4 };
+  return { ot: 4, xt: 4 };
+}
+
+function tiled(code: string, t: { ot: number; xt: number }): string {
+  return `const OT: u32 = ${t.ot}u;\nconst XT: u32 = ${t.xt}u;\n${code}`;
+}
 
 export function conv2d(rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry): GPUBuffer {
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
   const y = rt.acquire(N * O * HO * WO);
-  const total = N * blocks(O) * HO * blocks(WO);
-  const params = new Params().u32(total, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, bias ? 1 : 0, blocks(O), blocks(WO));
+  const t = tileFor(O);
+  const total = N * blocks(O, t.ot) * HO * blocks(WO, t.xt);
+  const params = new Params().u32(total, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, bias ? 1 : 0, blocks(O, t.ot), blocks(WO, t.xt));
   // Without a bias the weights stand in for its binding, which the shader never reads.
-  rt.dispatch({ key: "conv2d", code: conv2dWgsl, params, buffers: [x, w, bias ?? w, y], workgroups: rt.grid(Math.ceil(total / 64)) });
+  rt.dispatch({
+    key: `conv2d/${t.ot}x${t.xt}`, code: tiled(conv2dWgsl, t), params, buffers: [x, w, bias ?? w, y], workgroups: rt.grid(Math.ceil(total / 64)),
+  });
   return y;
 }
 
@@ -26,11 +43,13 @@ export function convTranspose2d(
   const y = rt.acquire(N * O * HO * WO);
   const sw = g.stride[1];
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
-  const qBlocks = blocks(Math.ceil((WO + g.padding[1]) / sw));
-  const total = N * blocks(O) * HO * sw * qBlocks;
-  const params = new Params().u32(total, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, bias ? 1 : 0, blocks(O), qBlocks);
+  const t = tileFor(O);
+  const qBlocks = blocks(Math.ceil((WO + g.padding[1]) / sw), t.xt);
+  const total = N * blocks(O, t.ot) * HO * sw * qBlocks;
+  const params = new Params().u32(total, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, bias ? 1 : 0, blocks(O, t.ot), qBlocks);
   rt.dispatch({
-    key: "conv_transpose2d", code: convTransposeWgsl, params, buffers: [x, w, bias ?? w, y], workgroups: rt.grid(Math.ceil(total / 64)),
+    key: `conv_transpose2d/${t.ot}x${t.xt}`, code: tiled(convTransposeWgsl, t), params, buffers: [x, w, bias ?? w, y],
+    workgroups: rt.grid(Math.ceil(total / 64)),
   });
   return y;
 }
