@@ -1,0 +1,176 @@
+// The command line (train/cli.ts) as a user meets it, through real `bun train/cli.ts …` subprocesses: help
+// texts, clear `error:` messages with a non-zero exit for bad input, `upscale` on RGB and greyscale PNGs,
+// and `eval` with a CSV. Everything runs on the CPU backend with tiny images and an untrained checkpoint.
+
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createBackend } from "../../engine/init.ts";
+import { readImage } from "../../image/decode.ts";
+import { writePng } from "../../image/encode.ts";
+import { makeImage } from "../../image/types.ts";
+import { PisrModel } from "../../models/pisr.ts";
+import { saveModel } from "../../train/models-io.ts";
+
+setDefaultTimeout(60_000);
+const ROOT = resolve(dirname(import.meta.path), "..", "..");
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<Result> {
+  const proc = Bun.spawn([process.execPath, "train/cli.ts", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+/** A smooth synthetic image (1 or 3 channels) with some edges. */
+function synth(w: number, h: number, channels: number, seed: number) {
+  const img = makeImage(w, h, channels);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < channels; c++) {
+        const v = 0.5 + 0.35 * Math.sin((x + seed) / (3 + c)) * Math.cos((y - seed) / (4 + c)) + ((x + y + seed) % 17 < 8 ? 0.1 : -0.1);
+        img.data[(y * w + x) * channels + c] = Math.min(1, Math.max(0, v));
+      }
+    }
+  }
+  return img;
+}
+
+let dir: string;
+let baselineCkpt: string;
+let studentCkpt: string;
+let teacherCkpt: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "cli-test-"));
+  const backend = await createBackend("cpu");
+  for (const [arch, scale] of [["baseline", 2], ["student", 3], ["teacher", 2]] as const) {
+    const model = new PisrModel(arch, { scale }, { seed: 5, backend });
+    await saveModel(join(dir, `${arch}.safetensors`), model);
+    model.dispose();
+  }
+  backend.destroy();
+  baselineCkpt = join(dir, "baseline.safetensors");
+  studentCkpt = join(dir, "student.safetensors");
+  teacherCkpt = join(dir, "teacher.safetensors");
+  writePng(join(dir, "rgb.png"), synth(23, 17, 3, 1));
+  writePng(join(dir, "grey.png"), synth(19, 14, 1, 2));
+  mkdirSync(join(dir, "mini"));
+  writePng(join(dir, "mini", "a.png"), synth(40, 36, 3, 3));
+  writePng(join(dir, "mini", "b.png"), synth(34, 42, 1, 4));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("help", () => {
+  test("the main command lists every subcommand", async () => {
+    for (const args of [["--help"], ["-h"], ["help"], []]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("usage: bun train/cli.ts <command>");
+      for (const c of ["teacher", "student", "baseline", "eval", "upscale", "pipeline"]) expect(r.stdout).toContain(c);
+    }
+  });
+
+  test("every subcommand's --help exits 0 with its usage", async () => {
+    const expected: Record<string, string[]> = {
+      teacher: ["usage: bun train/cli.ts teacher", "--lambda-imitation", "--resume"],
+      student: ["usage: bun train/cli.ts student", "--teacher CKPT", "--lambda-vid"],
+      baseline: ["usage: bun train/cli.ts baseline", "--iters-per-epoch"],
+      eval: ["usage: bun train/cli.ts eval", "--csv"],
+      upscale: ["usage: bun train/cli.ts upscale", "--tile"],
+      pipeline: ["usage: bun train/cli.ts pipeline", "--steps"],
+    };
+    const results = await Promise.all(Object.keys(expected).map((c) => cli(c, "--help")));
+    Object.entries(expected).forEach(([c, needles], i) => {
+      const r = results[i];
+      expect({ c, code: r.code, stderr: r.stderr }).toEqual({ c, code: 0, stderr: "" });
+      for (const n of needles) expect(r.stdout).toContain(n);
+    });
+  });
+});
+
+describe("bad input exits non-zero with an error: line naming the problem", () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ["unknown command", () => ["frobnicate"], /^error: unknown command "frobnicate"/m],
+    ["unknown flag", () => ["teacher", "--bogus-flag", "1"], /^error: .*--bogus-flag/m],
+    ["unknown flag on eval", () => ["eval", "--model", "bicubic", "--nope"], /^error: .*--nope/m],
+    ["--scale 5", () => ["baseline", "--scale", "5", "--train", join(dir, "mini"), "--out", join(dir, "never-a")], /^error: .*--scale must be 2, 3 or 4, got 5/m],
+    ["student without --teacher", () => ["student", "--train", join(dir, "mini"), "--out", join(dir, "never-b")], /^error: .*student needs --teacher/m],
+    ["non-numeric number", () => ["teacher", "--lr", "fast", "--train", join(dir, "mini"), "--out", join(dir, "never-c")], /^error: --lr expects a number, got "fast"/m],
+    ["non-numeric --batch", () => ["baseline", "--batch", "4x"], /^error: --batch expects a number, got "4x"/m],
+    ["eval on a missing set folder", () => ["eval", "--model", "bicubic", "--scale", "2", "--sets", join(dir, "no-such-set")], /^error: benchmark folder not found: .*no-such-set/m],
+    ["eval bicubic without --scale", () => ["eval", "--model", "bicubic", "--sets", join(dir, "mini")], /^error: .*needs --scale/m],
+    ["upscale with a teacher checkpoint", () => ["upscale", "--model", teacherCkpt, "--input", join(dir, "rgb.png"), "--output", join(dir, "never.png"), "--backend", "cpu"], /^error: .*teacher needs the HR image/m],
+    ["upscale with a missing input", () => ["upscale", "--model", baselineCkpt, "--input", join(dir, "missing.png"), "--output", join(dir, "never.png"), "--backend", "cpu"], /^error: .*missing\.png/m],
+    ["resume of a directory without a run", () => ["baseline", "--resume", join(dir, "no-run")], /^error: .*no-run.*no config\.json/m],
+  ];
+  for (const [name, args, pattern] of cases) {
+    test(name, async () => {
+      const r = await cli(...args());
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/^\s+at /m); // a message, not a stack trace
+    });
+  }
+
+  test("rejected training commands leave no run directory behind", () => {
+    for (const d of ["never-a", "never-b", "never-c"]) expect(existsSync(join(dir, d))).toBe(false);
+    expect(existsSync(join(dir, "never.png"))).toBe(false);
+  });
+});
+
+describe("upscale", () => {
+  test("an RGB PNG becomes an RGB PNG of exactly scale× the size (×2 baseline)", async () => {
+    const out = join(dir, "rgb-x2.png");
+    const r = await cli("upscale", "--model", baselineCkpt, "--input", join(dir, "rgb.png"), "--output", out, "--backend", "cpu");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("(23×17)");
+    expect(r.stdout).toContain("(46×34)");
+    const img = readImage(out);
+    expect([img.width, img.height, img.channels]).toEqual([46, 34, 3]);
+  });
+
+  test("a greyscale PNG stays greyscale, ×3 student, tiled", async () => {
+    const out = join(dir, "grey-x3.png");
+    const r = await cli("upscale", "--model", studentCkpt, "--input", join(dir, "grey.png"), "--output", out, "--backend", "cpu", "--tile", "8");
+    expect(r.code).toBe(0);
+    const img = readImage(out);
+    expect([img.width, img.height, img.channels]).toEqual([57, 42, 1]);
+  });
+});
+
+test("eval --model bicubic prints a table and writes a CSV with one row per image", async () => {
+  const csv = join(dir, "out.csv");
+  const r = await cli("eval", "--model", "bicubic", "--scale", "2", "--sets", join(dir, "mini"), "--csv", csv);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("| model | mini |");
+  const row = r.stdout.split("\n").find((l) => l.startsWith("| bicubic |"));
+  expect(row).toBeDefined();
+  const [p, s] = row!.split("|")[2].split("/").map(Number);
+  expect(p).toBeGreaterThan(10);
+  expect(s).toBeGreaterThan(0);
+  expect(s).toBeLessThanOrEqual(1);
+  const lines = readFileSync(csv, "utf8").trim().split("\n");
+  expect(lines[0]).toBe("set,image,psnr,ssim");
+  expect(lines).toHaveLength(3);
+  const names = lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","));
+  expect(names.sort()).toEqual(["mini,a.png", "mini,b.png"]);
+  for (const l of lines.slice(1)) {
+    const [, , psnr, ssim] = l.split(",").map(Number);
+    expect(Number.isFinite(psnr) && Number.isFinite(ssim)).toBe(true);
+  }
+});
+
+test("eval of a checkpoint on the CPU backend", async () => {
+  const r = await cli("eval", "--model", baselineCkpt, "--scale", "2", "--sets", join(dir, "mini"), "--backend", "cpu");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/\| .*baseline\.safetensors \| \d+\.\d\d \/ -?\d\.\d{4} \|/);
+  const wrong = await cli("eval", "--model", baselineCkpt, "--scale", "3", "--sets", join(dir, "mini"), "--backend", "cpu");
+  expect(wrong.code).not.toBe(0);
+  expect(wrong.stderr).toMatch(/^error: .*×2 model, not ×3/m);
+});
