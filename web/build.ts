@@ -1,0 +1,98 @@
+/**
+ * Builds the demo page into web/dist/ (or --out DIR) with Bun's bundler, target "browser":
+ *
+ *   bun web/build.ts [--out DIR] [--weights x2=path/to/student.safetensors,x4=...]
+ *
+ * Checkpoints given by --weights are copied as weights-x{scale}.safetensors (each must be a student or
+ * baseline for that scale). Without --weights, seeded random-initialised students for ×2, ×3 and ×4 are
+ * written instead, and the page says "untrained weights".
+ *
+ * The build fails if the bundle mentions `node:` or `bun-webgpu`: nothing Node- or Bun-only may reach the
+ * browser.
+ */
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readCheckpoint } from "../embed/index.ts";
+import { randomWeights } from "../embed/weights.ts";
+
+const HERE = import.meta.dir;
+export const DEFAULT_OUT = join(HERE, "dist");
+/** Strings that must not appear in the browser bundle. */
+export const FORBIDDEN = ["node:", "bun-webgpu"];
+
+export interface BuildOptions {
+  out?: string;
+  /** scale → checkpoint path; empty or absent: random-initialised students */
+  weights?: Record<number, string>;
+  minify?: boolean;
+  log?: (line: string) => void;
+}
+
+export function parseWeightsFlag(flag: string): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const part of flag.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const m = /^x?([234])=(.+)$/.exec(part);
+    if (!m) throw new Error(`--weights: "${part}" is not x2=PATH, x3=PATH or x4=PATH`);
+    out[Number(m[1])] = m[2];
+  }
+  return out;
+}
+
+/** Builds the page; returns the output folder and the scales whose weights it holds. */
+export async function buildWeb(opts: BuildOptions = {}): Promise<{ out: string; scales: number[]; untrained: boolean; bundleBytes: number }> {
+  const out = resolve(opts.out ?? DEFAULT_OUT);
+  const log = opts.log ?? console.log;
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+
+  const result = await Bun.build({ entrypoints: [join(HERE, "main.ts")], target: "browser", format: "esm", minify: opts.minify ?? true, sourcemap: "none" });
+  if (!result.success) throw new Error(`bundling failed:\n${result.logs.map(String).join("\n")}`);
+  let bundleBytes = 0;
+  for (const artifact of result.outputs) {
+    const text = await artifact.text();
+    for (const bad of FORBIDDEN) {
+      const at = text.indexOf(bad);
+      if (at >= 0) throw new Error(`the browser bundle mentions "${bad}" (…${text.slice(Math.max(0, at - 80), at + 80)}…): a Node/Bun-only import reached the browser build`);
+    }
+    const name = artifact.kind === "entry-point" ? "main.js" : artifact.path.replace(/^.*\//, "");
+    writeFileSync(join(out, name), text);
+    bundleBytes += text.length;
+  }
+  copyFileSync(join(HERE, "index.html"), join(out, "index.html"));
+
+  const given = opts.weights ?? {};
+  const scales: number[] = [];
+  if (Object.keys(given).length) {
+    for (const [s, path] of Object.entries(given)) {
+      const bytes = new Uint8Array(readFileSync(path));
+      const { config, architecture } = readCheckpoint(bytes); // refuses teachers and non-checkpoints
+      if (config.scale !== Number(s)) throw new Error(`--weights x${s}=${path}: that ${architecture} checkpoint is for ×${config.scale}`);
+      writeFileSync(join(out, `weights-x${s}.safetensors`), bytes);
+      scales.push(Number(s));
+    }
+  } else {
+    for (const s of [2, 3, 4]) {
+      writeFileSync(join(out, `weights-x${s}.safetensors`), await randomWeights(s, { seed: s }));
+      scales.push(s);
+    }
+  }
+  scales.sort();
+  const untrained = !Object.keys(given).length;
+  log(`web: built ${out} (bundle ${(bundleBytes / 1024).toFixed(0)} KiB, weights ×${scales.join(", ×")}${untrained ? ", untrained (random init)" : ""})`);
+  return { out, scales, untrained, bundleBytes };
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ args: Bun.argv.slice(2), options: { out: { type: "string" }, weights: { type: "string" }, help: { type: "boolean" } }, strict: true });
+  if (values.help) {
+    console.log("usage: bun web/build.ts [--out DIR] [--weights x2=PATH,x3=PATH,x4=PATH]");
+    process.exit(0);
+  }
+  try {
+    await buildWeb({ out: values.out, weights: values.weights ? parseWeightsFlag(values.weights) : undefined });
+  } catch (e) {
+    console.error(`web build: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
