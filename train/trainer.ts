@@ -60,10 +60,12 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
   validateConfig(cfg);
   const log = opts.log ?? ((l: string) => console.log(l));
   const dir = cfg.out;
-  mkdirSync(dir, { recursive: true });
   const paths = { config: join(dir, "config.json"), metrics: join(dir, "metrics.jsonl"), last: join(dir, "last.safetensors"),
     best: join(dir, "best.safetensors"), state: join(dir, "resume.safetensors"), curves: join(dir, "curves.svg") };
   if (!opts.resume && existsSync(paths.last)) throw new Error(`${dir} already holds a run; use --resume ${dir} or another --out`);
+  // checked before anything is created or written, so a mistyped --resume leaves no trace
+  if (opts.resume && (!existsSync(paths.last) || !existsSync(paths.state))) throw new Error(`${dir}: nothing to resume (no last.safetensors / resume.safetensors)`);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(paths.config, JSON.stringify(cfg, null, 2) + "\n");
 
   const backend = await createBackend(cfg.backend, log);
@@ -82,7 +84,6 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
   let step = 0;
   let bestPsnr: number | null = null;
   if (opts.resume) {
-    if (!existsSync(paths.last) || !existsSync(paths.state)) throw new Error(`${dir}: nothing to resume (no last.safetensors / resume.safetensors)`);
     await model.loadStateDict((await loadCheckpoint(paths.last)).tensors);
     const st = await loadCheckpoint(paths.state);
     const resume = JSON.parse(st.metadata.resume) as ResumeState;
@@ -150,7 +151,8 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
         t.dispose();
       }
       if (!Number.isFinite(values.loss)) {
-        throw new Error(`loss became ${values.loss} at step ${step + 1}; stopped, the last good checkpoint is ${paths.last}`);
+        const good = existsSync(paths.last) ? `the last good checkpoint is ${paths.last}` : "no last good checkpoint was written yet";
+        throw new Error(`loss became ${values.loss} at step ${step + 1}; stopped, ${good}`);
       }
       step++;
       losses.push(values.loss);
