@@ -12,6 +12,7 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { builtinModules } from "node:module";
 import { parseArgs } from "node:util";
 import { readCheckpoint } from "../embed/index.ts";
 import { randomWeights } from "../embed/weights.ts";
@@ -21,11 +22,34 @@ export const DEFAULT_OUT = join(HERE, "dist");
 /** Strings that must not appear in the browser bundle. */
 export const FORBIDDEN = ["node:", "bun-webgpu"];
 
+/**
+ * Bun's browser target quietly swaps Node built-ins for empty stubs (`import { readFileSync } from "node:fs"`
+ * becomes `{}`), so the text check alone would miss them: this plugin refuses any import of a Node or Bun
+ * built-in or of bun-webgpu, naming the file that asked for it.
+ */
+const BUILTINS = new Set(builtinModules);
+export const noServerOnlyImports: Parameters<typeof Bun.build>[0]["plugins"] = [
+  {
+    name: "no-server-only-imports",
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        const spec = args.path;
+        if (spec.startsWith("node:") || spec === "bun" || spec.startsWith("bun:") || spec === "bun-webgpu" || BUILTINS.has(spec) || BUILTINS.has(spec.split("/")[0])) {
+          throw new Error(`${args.importer} imports "${spec}", which does not exist in browsers`);
+        }
+        return undefined;
+      });
+    },
+  },
+];
+
 export interface BuildOptions {
   out?: string;
   /** scale → checkpoint path; empty or absent: random-initialised students */
   weights?: Record<number, string>;
   minify?: boolean;
+  /** the page's entry module (tests point it elsewhere to check the bundle guard) */
+  entry?: string;
   log?: (line: string) => void;
 }
 
@@ -46,8 +70,14 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ out: string; 
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
-  const result = await Bun.build({ entrypoints: [join(HERE, "main.ts")], target: "browser", format: "esm", minify: opts.minify ?? true, sourcemap: "none" });
-  if (!result.success) throw new Error(`bundling failed:\n${result.logs.map(String).join("\n")}`);
+  let result: Awaited<ReturnType<typeof Bun.build>>;
+  try {
+    result = await Bun.build({ entrypoints: [opts.entry ?? join(HERE, "main.ts")], target: "browser", format: "esm", minify: opts.minify ?? true, sourcemap: "none", plugins: noServerOnlyImports });
+  } catch (e) {
+    const errors = (e as { errors?: unknown[] }).errors;
+    throw new Error(`bundling failed: ${errors?.length ? errors.map(String).join("; ") : (e as Error).message}`);
+  }
+  if (!result.success) throw new Error(`bundling failed: ${result.logs.map(String).join("; ")}`);
   let bundleBytes = 0;
   for (const artifact of result.outputs) {
     const text = await artifact.text();

@@ -10,6 +10,7 @@ import { upscalePlane } from "../../train/infer.ts";
 import { encodeSafetensors } from "../../train/safetensors.ts";
 import { bicubicUpscale, createUpscaler, type Image8, type Upscaler } from "../../embed/index.ts";
 import { randomWeights } from "../../embed/weights.ts";
+import { noServerOnlyImports } from "../../web/build.ts";
 
 const root = resolve(import.meta.dir, "../..");
 
@@ -245,7 +246,8 @@ describe("packaging", () => {
   });
 
   test("the API bundles for the browser with nothing Node- or Bun-only in it", async () => {
-    const result = await Bun.build({ entrypoints: [join(root, "embed/index.ts")], target: "browser", minify: true });
+    // the guard plugin refuses Node/Bun built-ins (Bun's browser target would otherwise stub them silently)
+    const result = await Bun.build({ entrypoints: [join(root, "embed/index.ts")], target: "browser", minify: true, plugins: noServerOnlyImports });
     expect(result.success).toBe(true);
     const text = await result.outputs[0].text();
     expect(text).not.toContain("node:");
