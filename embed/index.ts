@@ -89,7 +89,7 @@ export interface Upscaler {
 }
 
 /** Reads and checks a checkpoint from bytes (browser-safe counterpart of train/models-io.ts `loadModel`). */
-export function readCheckpoint(weights: Uint8Array | ArrayBuffer): { architecture: Architecture; config: FsrcnnConfig; metadata: Record<string, string>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
+export function readCheckpoint(weights: Uint8Array | ArrayBuffer): { architecture: "student" | "baseline"; config: FsrcnnConfig; metadata: Record<string, string>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
   let bytes: Uint8Array;
   if (weights instanceof Uint8Array) bytes = weights;
   else if (weights instanceof ArrayBuffer) bytes = new Uint8Array(weights);
@@ -110,6 +110,7 @@ export function readCheckpoint(weights: Uint8Array | ArrayBuffer): { architectur
   if (architecture !== "student" && architecture !== "baseline") {
     throw new Error(`weights have no PISR architecture in their safetensors metadata (found ${JSON.stringify(architecture)}); expected a student or baseline checkpoint written by this project`);
   }
+  // (narrowed to "student" | "baseline" from here on)
   let config: FsrcnnConfig;
   try {
     config = JSON.parse(metadata.model_config ?? JSON.stringify({ scale: Number(metadata.scale) })) as FsrcnnConfig;

@@ -256,3 +256,18 @@ describe("packaging", () => {
   });
 
 });
+
+test("the README's embedding example runs as written", async () => {
+  const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const code = readme.match(/## Embedding[\s\S]*?```ts\n([\s\S]*?)```/)?.[1];
+  expect(code).toBeDefined();
+  const prelude = `import { randomWeights } from ${JSON.stringify(join(root, "embed/weights.ts"))};\nconst weights = await randomWeights(2);\nconst width = 5, height = 4, data = new Uint8Array(80).fill(200);\n`;
+  const body = code!.replace(/^import .*\n/m, "").replace("sr.dispose();", "console.log(JSON.stringify([out.width, out.height, out.channels, out.data.length]));\nsr.dispose();");
+  const dir = mkdtempSync(join(root, "node_modules", ".readme-embed-"));
+  writeFileSync(join(dir, "example.ts"), `${code!.match(/^import .*$/m)![0]}\n${prelude}${body}`);
+  const proc = Bun.spawnSync([process.execPath, join(dir, "example.ts")], { cwd: root });
+  rmSync(dir, { recursive: true, force: true });
+  expect(proc.exitCode, proc.stderr.toString()).toBe(0);
+  expect(proc.stdout.toString().trim().split("\n").at(-1)).toBe("[10,8,4,320]");
+}, 60_000);
