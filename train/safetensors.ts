@@ -1,5 +1,6 @@
 /**
- * The safetensors codec (bytes in, bytes out; no file system, so browsers can use it) (https://huggingface.co/docs/safetensors), written by hand:
+ * The safetensors codec (https://huggingface.co/docs/safetensors), written by hand, on bytes only (no file system, so
+ * browsers can use it; train/checkpoint.ts adds the file I/O):
  *
  *   [8 bytes]  N, little-endian u64: length of the header
  *   [N bytes]  UTF-8 JSON header:
