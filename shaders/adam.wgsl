@@ -12,12 +12,12 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  let i = flat_id(wg, groups, li, 256u);
-  if (i >= p.n) { return; }
-  let g = grad[i] + p.weight_decay * param[i];
-  let mi = p.beta1 * m[i] + p.one_minus_beta1 * g;
-  let vi = p.beta2 * v[i] + p.one_minus_beta2 * g * g;
-  m[i] = mi;
-  v[i] = vi;
-  param[i] -= (p.lr / p.bc1) * mi / (sqrt(vi) / p.sqrt_bc2 + p.eps);
+  for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
+    let g = grad[i] + p.weight_decay * param[i];
+    let mi = p.beta1 * m[i] + p.one_minus_beta1 * g;
+    let vi = p.beta2 * v[i] + p.one_minus_beta2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] -= (p.lr / p.bc1) * mi / (sqrt(vi) / p.sqrt_bc2 + p.eps);
+  }
 }

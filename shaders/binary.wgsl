@@ -12,20 +12,20 @@ struct Params {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  let i = flat_id(wg, groups, li, 256u);
-  if (i >= p.n) { return; }
-  let i3 = i % p.d3;
-  let i2 = (i / p.d3) % p.d2;
-  let i1 = (i / (p.d3 * p.d2)) % p.d1;
-  let i0 = i / (p.d3 * p.d2 * p.d1);
-  let va = a[i0 * p.sa0 + i1 * p.sa1 + i2 * p.sa2 + i3 * p.sa3];
-  let vb = b[i0 * p.sb0 + i1 * p.sb1 + i2 * p.sb2 + i3 * p.sb3];
-  var r: f32;
-  switch p.op {
-    case 0u: { r = va + vb; }
-    case 1u: { r = va - vb; }
-    case 2u: { r = va * vb; }
-    default: { r = va / vb; }
+  for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
+    let i3 = i % p.d3;
+    let i2 = (i / p.d3) % p.d2;
+    let i1 = (i / (p.d3 * p.d2)) % p.d1;
+    let i0 = i / (p.d3 * p.d2 * p.d1);
+    let va = a[i0 * p.sa0 + i1 * p.sa1 + i2 * p.sa2 + i3 * p.sa3];
+    let vb = b[i0 * p.sb0 + i1 * p.sb1 + i2 * p.sb2 + i3 * p.sb3];
+    var r: f32;
+    switch p.op {
+      case 0u: { r = va + vb; }
+      case 1u: { r = va - vb; }
+      case 2u: { r = va * vb; }
+      default: { r = va / vb; }
+    }
+    y[i] = r;
   }
-  y[i] = r;
 }

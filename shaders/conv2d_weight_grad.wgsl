@@ -1,7 +1,7 @@
 // ∂L/∂w[o,c,ky,kx] = Σ_{n,oy,ox} dy[n,o,oy,ox] · x[n,c,oy·sh−ph+ky, ox·sw−pw+kx].
-// One workgroup per tap (ky,kx) and 4×4 block of (output, input) channels: 64 threads stride over the
-// positions (n, oy, ox), each loading 4 dy and 4 x values for 16 multiply-adds, then a tree reduction
-// in workgroup memory (no atomics).
+// One workgroup per tap (ky,kx) and 4×4 block of (output, input) channels: 64 threads share the output
+// rows (n, oy) and walk each along ox, loading 4 dy and 4 x values for 16 multiply-adds; then a tree
+// reduction in workgroup memory (no atomics).
 struct Params {
   N: u32, C: u32, H: u32, W: u32, O: u32, KH: u32, KW: u32, HO: u32, WO: u32,
   sh: u32, sw: u32, ph: u32, pw: u32,
@@ -30,21 +30,28 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
 
   var a0 = vec4f(0.0); var a1 = vec4f(0.0); var a2 = vec4f(0.0); var a3 = vec4f(0.0);
   if (g < p.groups_total) {
-    for (var r = li; r < p.N * plane; r += 64u) {
-      let n = r / plane;
-      let pos = r % plane;
-      let oy = pos / p.WO;
-      let ox = pos % p.WO;
+    // threads take whole output rows (n, oy) and walk along ox: no integer division in the inner loop,
+    // which on CPU implementations costs more than the arithmetic it indexes
+    for (var r = li; r < p.N * p.HO; r += 64u) {
+      let n = r / p.HO;
+      let oy = r % p.HO;
       let iy = i32(oy * p.sh + ky) - i32(p.ph);
-      let ix = i32(ox * p.sw + kx) - i32(p.pw);
-      if (iy < 0 || iy >= i32(p.H) || ix < 0 || ix >= i32(p.W)) { continue; }
-      let xi = n * p.C * xplane + u32(iy) * p.W + u32(ix);
-      let xv = vec4f(x[xi + cl.x * xplane], x[xi + cl.y * xplane], x[xi + cl.z * xplane], x[xi + cl.w * xplane]);
-      let di = n * p.O * plane + pos;
-      a0 += dy[di + ol.x * plane] * xv;
-      a1 += dy[di + ol.y * plane] * xv;
-      a2 += dy[di + ol.z * plane] * xv;
-      a3 += dy[di + ol.w * plane] * xv;
+      if (iy < 0 || iy >= i32(p.H)) { continue; }
+      // output columns whose input column ox·sw − pw + kx lies inside [0, W)
+      let lo = (max(i32(p.pw) - i32(kx), 0) + i32(p.sw) - 1) / i32(p.sw);
+      let last = i32(p.W) - 1 + i32(p.pw) - i32(kx); // may be negative: then no column is valid (not 0 by truncation)
+      let hi = select(-1, min(i32(p.WO) - 1, last / i32(p.sw)), last >= 0);
+      let xrow = n * p.C * xplane + u32(iy) * p.W;
+      let drow = n * p.O * plane + oy * p.WO;
+      for (var ox = lo; ox <= hi; ox++) {
+        let xi = xrow + u32(ox * i32(p.sw) + i32(kx) - i32(p.pw));
+        let xv = vec4f(x[xi + cl.x * xplane], x[xi + cl.y * xplane], x[xi + cl.z * xplane], x[xi + cl.w * xplane]);
+        let di = drow + u32(ox);
+        a0 += dy[di + ol.x * plane] * xv;
+        a1 += dy[di + ol.y * plane] * xv;
+        a2 += dy[di + ol.z * plane] * xv;
+        a3 += dy[di + ol.w * plane] * xv;
+      }
     }
   }
   part[li] = array<vec4f, 4>(a0, a1, a2, a3);

@@ -10,12 +10,12 @@ struct Params { n: u32, C: u32, plane: u32, per_channel: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  let i = flat_id(wg, groups, li, 256u);
-  if (i >= p.n) { return; }
-  let a = slope[select(0u, (i / p.plane) % p.C, p.per_channel != 0u)];
-  let v = x[i];
-  let g = dy[i];
-  let positive = v > 0.0;
-  dx[i] = select(a * g, g, positive);
-  dslope_terms[i] = select(v * g, 0.0, positive);
+  for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
+    let a = slope[select(0u, (i / p.plane) % p.C, p.per_channel != 0u)];
+    let v = x[i];
+    let g = dy[i];
+    let positive = v > 0.0;
+    dx[i] = select(a * g, g, positive);
+    dslope_terms[i] = select(v * g, 0.0, positive);
+  }
 }

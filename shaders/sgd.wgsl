@@ -8,13 +8,13 @@ struct Params { n: u32, lr: f32, momentum: f32, one_minus_dampening: f32, weight
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  let i = flat_id(wg, groups, li, 256u);
-  if (i >= p.n) { return; }
-  var d = grad[i] + p.weight_decay * param[i];
-  if (p.momentum != 0.0) {
-    let b = select(p.momentum * buf[i] + p.one_minus_dampening * d, d, p.first != 0u);
-    buf[i] = b;
-    d = select(b, d + p.momentum * b, p.nesterov != 0u);
+  for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
+    var d = grad[i] + p.weight_decay * param[i];
+    if (p.momentum != 0.0) {
+      let b = select(p.momentum * buf[i] + p.one_minus_dampening * d, d, p.first != 0u);
+      buf[i] = b;
+      d = select(b, d + p.momentum * b, p.nesterov != 0u);
+    }
+    param[i] -= p.lr * d;
   }
-  param[i] -= p.lr * d;
 }

@@ -36,6 +36,7 @@ fn apply(op: u32, v: f32) -> f32 {
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  let i = flat_id(wg, groups, li, 256u);
-  if (i < p.n) { y[i] = apply(p.op, x[i]); }
+  for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
+    y[i] = apply(p.op, x[i]);
+  }
 }

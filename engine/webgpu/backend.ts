@@ -32,8 +32,8 @@ export class WebGpuBackend implements Backend {
   readonly maxElements: number;
   readonly rt: GpuRuntime;
 
-  private constructor(device: GPUDevice, readonly description: string) {
-    this.rt = new GpuRuntime(device);
+  private constructor(device: GPUDevice, readonly description: string, software: boolean) {
+    this.rt = new GpuRuntime(device, software);
     this.maxElements = Math.floor(this.rt.maxBufferBytes / 4);
   }
 
@@ -41,7 +41,7 @@ export class WebGpuBackend implements Backend {
   static async create(): Promise<WebGpuBackend> {
     const found = await requestGpuDevice();
     if ("reason" in found) throw new Error(`WebGPU is not available: ${found.reason}; ${HOW_TO_GET_WEBGPU}`);
-    return new WebGpuBackend(found.device, found.description);
+    return new WebGpuBackend(found.device, found.description, found.software);
   }
 
   private wrap(b: GPUBuffer, length: number): GpuStorage {

@@ -8,6 +8,12 @@ export interface GpuDevice {
   device: GPUDevice;
   adapterInfo: GPUAdapterInfo;
   description: string;
+  /** a CPU implementation of WebGPU (lavapipe, SwiftShader): kernels launch fewer, longer workgroups there */
+  software: boolean;
+}
+
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+  return info.architecture === "software" || /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description} ${info.architecture}`);
 }
 
 /** Navigator's gpu when it exists (browsers, Deno); under Bun, bun-webgpu's Dawn bindings. */
@@ -54,7 +60,9 @@ export async function requestGpuDevice(): Promise<GpuDevice | { reason: string }
   if (isNullAdapter(info)) return { reason: `the only adapter is Dawn's "${info.device}", which computes nothing (no Vulkan driver)` };
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits: maximalLimits(adapter) } as GPUDeviceDescriptor);
+    // timestamps let the runtime profile kernels; ask for them where the adapter has them
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query") ? ["timestamp-query"] : [];
+    device = await adapter.requestDevice({ requiredLimits: maximalLimits(adapter), requiredFeatures } as GPUDeviceDescriptor);
   } catch {
     device = await adapter.requestDevice(); // some implementations reject limits they report; defaults still work
   }
@@ -63,7 +71,7 @@ export async function requestGpuDevice(): Promise<GpuDevice | { reason: string }
     return { reason: `adapter "${info.description || info.device}" failed a compute self-test` };
   }
   const description = [info.description || info.device, info.architecture, info.vendor].filter(Boolean).join(", ");
-  return { device, adapterInfo: info, description };
+  return { device, adapterInfo: info, description, software: isSoftwareAdapter(info) };
 }
 
 /** Doubles four numbers on the device and checks the answer. */

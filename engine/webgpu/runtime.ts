@@ -86,6 +86,62 @@ class UniformArena {
   }
 }
 
+/** GPU timestamps around each dispatch, resolved at every submit and summed per kernel key. */
+class Profiler {
+  private static readonly CAPACITY = 2048;
+  private querySet: GPUQuerySet;
+  private keys: string[] = [];
+  private pending: Promise<void>[] = [];
+  private unmapped: (() => Promise<void>)[] = [];
+  private totals = new Map<string, { count: number; ns: number }>();
+
+  constructor(private device: GPUDevice) {
+    this.querySet = device.createQuerySet({ type: "timestamp", count: 2 * Profiler.CAPACITY });
+  }
+
+  pass(encoder: GPUCommandEncoder, key: string): GPUComputePassEncoder {
+    if (this.keys.length === Profiler.CAPACITY) throw new Error(`profiler: more than ${Profiler.CAPACITY} dispatches in one submit`);
+    const i = this.keys.push(key) - 1;
+    return encoder.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+  }
+
+  resolve(encoder: GPUCommandEncoder): void {
+    if (!this.keys.length) return;
+    const bytes = this.keys.length * 16;
+    const resolved = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder.resolveQuerySet(this.querySet, 0, 2 * this.keys.length, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
+    const keys = this.keys;
+    this.keys = [];
+    this.unmapped.push(() =>
+      staging.mapAsync(GPUMapMode.READ).then(() => {
+        const t = new BigInt64Array(staging.getMappedRange().slice(0));
+        keys.forEach((key, i) => {
+          const e = this.totals.get(key) ?? { count: 0, ns: 0 };
+          e.count++;
+          e.ns += Number(t[2 * i + 1] - t[2 * i]);
+          this.totals.set(key, e);
+        });
+        staging.unmap();
+        staging.destroy();
+        resolved.destroy();
+      }),
+    );
+  }
+
+  /** Maps the timestamps of the submit that just went out (mapping before the submit is an error). */
+  submitted(): void {
+    for (const map of this.unmapped.splice(0)) this.pending.push(map());
+  }
+
+  async results(): Promise<{ key: string; count: number; ms: number }[]> {
+    await Promise.all(this.pending);
+    this.querySet.destroy();
+    return [...this.totals].map(([key, e]) => ({ key, count: e.count, ms: e.ns / 1e6 })).sort((a, b) => b.ms - a.ms);
+  }
+}
+
 export class GpuRuntime {
   private pool = new Map<number, GPUBuffer[]>();
   private pooledCount = 0;
@@ -97,11 +153,17 @@ export class GpuRuntime {
   private uniforms: UniformArena;
   private errors: string[] = [];
   private stagingToFree: GPUBuffer[] = [];
+  private profiler: Profiler | null = null;
   private pendingChecks: Promise<void>[] = [];
   /** dispatches and submits so far, for tests and benchmarks */
   readonly counters = { dispatches: 0, submits: 0, pipelines: 0 };
 
-  constructor(readonly device: GPUDevice) {
+  /** Workgroups an elementwise kernel gets at most; it loops over the rest (see grid_stride in common.wgsl). */
+  private readonly elementwiseGroups: number;
+
+  /** `software`: a CPU implementation (lavapipe, SwiftShader), where each workgroup has a fixed cost. */
+  constructor(readonly device: GPUDevice, software = false) {
+    this.elementwiseGroups = software ? 64 : 4096;
     this.uniforms = new UniformArena(device);
     device.addEventListener?.("uncapturederror", (ev) => {
       this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
@@ -189,11 +251,27 @@ export class GpuRuntime {
     const u = this.uniforms.place(d.params);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: u.buffer, offset: u.offset, size: u.size } }];
     d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    const pass = this.computePass();
+    const pass = this.profiler ? this.profiler.pass(this.copyEncoder(), d.key) : this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
     pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) pass.end();
     this.counters.dispatches++;
+  }
+
+  /** Times every dispatch from now on with GPU timestamps (one pass per dispatch); needs "timestamp-query". */
+  startProfiling(): void {
+    if (!this.device.features.has("timestamp-query")) throw new Error("this device has no timestamp-query feature");
+    this.profiler = new Profiler(this.device);
+  }
+
+  /** Stops profiling; returns the GPU time per kernel key, most expensive first. */
+  async stopProfiling(): Promise<{ key: string; count: number; ms: number }[]> {
+    const p = this.profiler;
+    if (!p) throw new Error("not profiling");
+    this.flush();
+    this.profiler = null;
+    return p.results();
   }
 
   /** A 1-D launch of `groups` workgroups folded into 2-D when it passes the per-dimension limit. */
@@ -204,12 +282,19 @@ export class GpuRuntime {
     return [Math.ceil(groups / y), y, 1];
   }
 
+  /** Launch size of an elementwise kernel over `n` items with 256-wide workgroups. */
+  elementwiseGrid(n: number): [number, number, number] {
+    return this.grid(Math.min(Math.ceil(n / 256), this.elementwiseGroups));
+  }
+
   flush(): void {
     if (!this.encoder) return;
     this.pass?.end();
     this.pass = null;
+    this.profiler?.resolve(this.encoder);
     this.uniforms.upload(this.device.queue);
     this.device.queue.submit([this.encoder.finish()]);
+    this.profiler?.submitted();
     this.encoder = null;
     this.counters.submits++;
     for (const b of this.stagingToFree.splice(0)) b.destroy(); // freed by the implementation once the submit is done

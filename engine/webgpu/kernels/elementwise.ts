@@ -12,7 +12,7 @@ const BINARY_OPS: BinaryOp[] = ["add", "sub", "mul", "div"];
 
 export function fill(rt: GpuRuntime, length: number, value: number): GPUBuffer {
   const y = rt.acquire(length);
-  rt.dispatch({ key: "fill", code: fillWgsl, params: new Params().u32(length).f32(value), buffers: [y], workgroups: rt.grid(Math.ceil(length / 256)) });
+  rt.dispatch({ key: "fill", code: fillWgsl, params: new Params().u32(length).f32(value), buffers: [y], workgroups: rt.elementwiseGrid(length) });
   return y;
 }
 
@@ -22,7 +22,7 @@ function unaryParams(op: UnaryOp, n: number, args: UnaryArgs): Params {
 
 export function unary(rt: GpuRuntime, op: UnaryOp, x: GPUBuffer, n: number, args: UnaryArgs): GPUBuffer {
   const y = rt.acquire(n);
-  rt.dispatch({ key: "unary", code: unaryWgsl, params: unaryParams(op, n, args), buffers: [x, y], workgroups: rt.grid(Math.ceil(n / 256)) });
+  rt.dispatch({ key: "unary", code: unaryWgsl, params: unaryParams(op, n, args), buffers: [x, y], workgroups: rt.elementwiseGrid(n) });
   return y;
 }
 
@@ -30,7 +30,7 @@ export function unaryBackward(rt: GpuRuntime, op: UnaryOp, x: GPUBuffer, dy: GPU
   const dx = rt.acquire(n);
   rt.dispatch({
     key: "unary_backward", code: unaryBackwardWgsl, params: unaryParams(op, n, args), buffers: [x, dy, dx],
-    workgroups: rt.grid(Math.ceil(n / 256)),
+    workgroups: rt.elementwiseGrid(n),
   });
   return dx;
 }
@@ -42,6 +42,6 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, aShape: Shape
     .u32(n, BINARY_OPS.indexOf(op), out[1], out[2], out[3])
     .u32(...broadcastStrides(aShape, out))
     .u32(...broadcastStrides(bShape, out));
-  rt.dispatch({ key: "binary", code: binaryWgsl, params, buffers: [a, b, y], workgroups: rt.grid(Math.ceil(n / 256)) });
+  rt.dispatch({ key: "binary", code: binaryWgsl, params, buffers: [a, b, y], workgroups: rt.elementwiseGrid(n) });
   return y;
 }

@@ -11,7 +11,7 @@ function preluParams(shape: Shape4, perChannel: boolean): Params {
 export function prelu(rt: GpuRuntime, x: GPUBuffer, shape: Shape4, slope: GPUBuffer, perChannel: boolean): GPUBuffer {
   const n = sizeOf(shape);
   const y = rt.acquire(n);
-  rt.dispatch({ key: "prelu", code: preluWgsl, params: preluParams(shape, perChannel), buffers: [x, slope, y], workgroups: rt.grid(Math.ceil(n / 256)) });
+  rt.dispatch({ key: "prelu", code: preluWgsl, params: preluParams(shape, perChannel), buffers: [x, slope, y], workgroups: rt.elementwiseGrid(n) });
   return y;
 }
 
@@ -22,7 +22,7 @@ export function preluBackward(
   const dx = rt.acquire(n), terms = rt.acquire(n);
   rt.dispatch({
     key: "prelu_backward", code: preluBackwardWgsl, params: preluParams(shape, perChannel), buffers: [x, slope, dy, dx, terms],
-    workgroups: rt.grid(Math.ceil(n / 256)),
+    workgroups: rt.elementwiseGrid(n),
   });
   const dslope = sum(rt, terms, shape, perChannel ? [true, false, true, true] : [true, true, true, true], 1);
   rt.giveBack(terms);
