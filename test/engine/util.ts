@@ -4,9 +4,9 @@
 import { afterAll, beforeAll } from "bun:test";
 import type { FloatArray } from "../../engine/backend.ts";
 import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
-import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "../../engine/webgpu/device.ts";
+import { haveWebGpu, IN_CI } from "../webgpu.ts";
 
-export const IN_CI = process.env.CI === "true";
+export { IN_CI };
 
 /** mulberry32: a tiny, fast 32-bit PRNG; the same seed gives the same stream on every machine. */
 export function mulberry32(seed: number): () => number {
@@ -111,16 +111,7 @@ export interface GpuForFile {
  * elsewhere it is probed first so the tests can be skipped with the reason printed.
  */
 export async function webGpuForFile(what: string): Promise<GpuForFile> {
-  let skip = false;
-  if (!IN_CI) {
-    const found = await requestGpuDevice();
-    if ("reason" in found) {
-      skip = true;
-      console.warn(`SKIPPING ${what}: WebGPU is not available (${found.reason}); ${HOW_TO_GET_WEBGPU}. With CI=true this fails instead.`);
-    } else {
-      found.device.destroy();
-    }
-  }
+  const skip = !(await haveWebGpu(what));
   let backend: WebGpuBackend | undefined;
   let failure: Error | undefined;
   beforeAll(async () => {

@@ -14,12 +14,11 @@ import { dirname, join, resolve } from "node:path";
 import type { Backend } from "../../engine/backend.ts";
 import { CpuBackend, type Tensor, tensor, tidy } from "../../engine/index.ts";
 import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
-import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "../../engine/webgpu/device.ts";
+import { haveWebGpu, IN_CI } from "../webgpu.ts";
 import { studentLoss, teacherLoss, vidLoss } from "../../losses/pisr.ts";
 import { createBaseline, createStudent, createTeacher, type PisrModel } from "../../models/pisr.ts";
 
 const REL_TOL = 1e-5;
-const IN_CI = process.env.CI === "true";
 const FIXTURE = join(resolve(dirname(import.meta.path), "..", "fixtures", "models"), "pisr_golden.json");
 
 interface Enc {
@@ -117,14 +116,7 @@ async function withModel<T>(model: PisrModel, c: Case, fn: (m: PisrModel) => Pro
 
 // ---- backends: the CPU always; WebGPU when there is an adapter (required in CI)
 
-let gpuSkip = false;
-if (!IN_CI) {
-  const found = await requestGpuDevice();
-  if ("reason" in found) {
-    gpuSkip = true;
-    console.warn(`SKIPPING PISR golden tests on WebGPU: WebGPU is not available (${found.reason}); ${HOW_TO_GET_WEBGPU}. With CI=true this fails instead.`);
-  } else found.device.destroy();
-}
+const gpuSkip = !(await haveWebGpu("PISR golden tests on WebGPU"));
 let gpu: WebGpuBackend | undefined;
 let gpuFailure: Error | undefined;
 beforeAll(async () => {

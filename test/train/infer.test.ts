@@ -6,25 +6,13 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Backend } from "../../engine/backend.ts";
 import { createBackend } from "../../engine/init.ts";
 import { noGrad, Tensor, tidy } from "../../engine/index.ts";
-import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "../../engine/webgpu/device.ts";
+import { haveWebGpu } from "../webgpu.ts";
 import { makePlane, type Plane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { defaultTile, TILE_MARGIN, upscalePlane } from "../../train/infer.ts";
 
 setDefaultTimeout(60_000);
-const IN_CI = process.env.CI === "true";
 
-/** false (with a printed reason) only off CI on a machine without an adapter; in CI the test then fails in createBackend. */
-async function haveWebGpu(what: string): Promise<boolean> {
-  if (IN_CI) return true;
-  const found = await requestGpuDevice();
-  if ("reason" in found) {
-    console.warn(`SKIPPING ${what}: WebGPU is not available (${found.reason}); ${HOW_TO_GET_WEBGPU}. With CI=true this fails instead.`);
-    return false;
-  }
-  found.device.destroy();
-  return true;
-}
 const WEBGPU = await haveWebGpu("tiled-inference WebGPU tests");
 
 /** A deterministic LR plane with edges and texture (values in [0, 1]). */

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackend } from "../../engine/init.ts";
 import { l1Loss, noGrad, Tensor, tidy } from "../../engine/index.ts";
-import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "../../engine/webgpu/device.ts";
+import { haveWebGpu } from "../webgpu.ts";
 import { crop } from "../../image/crop.ts";
 import { readImage } from "../../image/decode.ts";
 import { writePng } from "../../image/encode.ts";
@@ -22,18 +22,7 @@ import { defaultConfig, type TrainConfig } from "../../train/config.ts";
 import { readMetrics, train, type TrainResult } from "../../train/trainer.ts";
 
 setDefaultTimeout(120_000);
-const IN_CI = process.env.CI === "true";
 
-async function haveWebGpu(what: string): Promise<boolean> {
-  if (IN_CI) return true;
-  const found = await requestGpuDevice();
-  if ("reason" in found) {
-    console.warn(`SKIPPING ${what}: WebGPU is not available (${found.reason}); ${HOW_TO_GET_WEBGPU}. With CI=true this fails instead.`);
-    return false;
-  }
-  found.device.destroy();
-  return true;
-}
 const WEBGPU = await haveWebGpu("the WebGPU teacher → student → eval pipeline test");
 const gpuTest = WEBGPU ? test : test.skip;
 

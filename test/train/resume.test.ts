@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackend } from "../../engine/init.ts";
-import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "../../engine/webgpu/device.ts";
+import { haveWebGpu } from "../webgpu.ts";
 import { BENCHMARK_DIR } from "../../image/paths.ts";
 import { readImage } from "../../image/decode.ts";
 import { writePng } from "../../image/encode.ts";
@@ -20,18 +20,7 @@ import { saveModel } from "../../train/models-io.ts";
 import { readMetrics, train } from "../../train/trainer.ts";
 
 setDefaultTimeout(120_000);
-const IN_CI = process.env.CI === "true";
 
-async function haveWebGpu(what: string): Promise<boolean> {
-  if (IN_CI) return true;
-  const found = await requestGpuDevice();
-  if ("reason" in found) {
-    console.warn(`SKIPPING ${what}: WebGPU is not available (${found.reason}); ${HOW_TO_GET_WEBGPU}. With CI=true this fails instead.`);
-    return false;
-  }
-  found.device.destroy();
-  return true;
-}
 const WEBGPU = await haveWebGpu("the WebGPU resume test");
 
 let dir: string;
