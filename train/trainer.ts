@@ -150,6 +150,9 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
         values[k] = await t.item();
         t.dispose();
       }
+      // let the event loop run once a step: on the CPU backend every await resolves as a microtask,
+      // which would keep the SIGINT handler from ever being called
+      await new Promise((resolve) => setImmediate(resolve));
       if (!Number.isFinite(values.loss)) {
         const good = existsSync(paths.last) ? `the last good checkpoint is ${paths.last}` : "no last good checkpoint was written yet";
         throw new Error(`loss became ${values.loss} at step ${step + 1}; stopped, ${good}`);
