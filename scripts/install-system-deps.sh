@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the engine needs to run WebGPU on a headless Debian bookworm machine:
-# Mesa lavapipe (a CPU Vulkan driver) from bookworm-backports, because Dawn rejects
-# bookworm's own Mesa 22.3 ("shaderUniform*ArrayDynamicIndexing required").
-# Idempotent: returns quickly when the driver is already there.
+# Installs what the engine and its tests need on a headless Debian bookworm machine:
+# - Mesa lavapipe (a CPU Vulkan driver) from bookworm-backports, because Dawn rejects bookworm's own
+#   Mesa 22.3 ("shaderUniform*ArrayDynamicIndexing required");
+# - Chromium, for the demo page's end-to-end test (WebGPU through SwiftShader).
+# Idempotent: returns quickly when both are already there.
 set -euo pipefail
 
 have_lavapipe() {
@@ -11,8 +12,10 @@ have_lavapipe() {
     dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q '^25\.'
 }
 
-if have_lavapipe; then
-  echo "install-system-deps: lavapipe (Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)) already installed"
+have_chromium() { [ -x /usr/bin/chromium ]; }
+
+if have_lavapipe && have_chromium; then
+  echo "install-system-deps: lavapipe (Mesa $(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)) and chromium already installed"
   exit 0
 fi
 
@@ -34,7 +37,14 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers
-apt-get install -y -qq libvulkan1
-have_lavapipe || { echo "install-system-deps: lavapipe still missing after install" >&2; exit 1; }
-echo "install-system-deps: lavapipe installed"
+if ! have_lavapipe; then
+  apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers
+  apt-get install -y -qq libvulkan1
+  have_lavapipe || { echo "install-system-deps: lavapipe still missing after install" >&2; exit 1; }
+  echo "install-system-deps: lavapipe installed"
+fi
+if ! have_chromium; then
+  apt-get install -y -qq chromium
+  have_chromium || { echo "install-system-deps: chromium still missing after install" >&2; exit 1; }
+  echo "install-system-deps: chromium installed"
+fi
