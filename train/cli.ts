@@ -2,14 +2,14 @@
 // The PISR command line: teacher | student | baseline | eval | upscale | pipeline. `--help` on each.
 
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
 import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/color.ts";
 import { readImage } from "../image/decode.ts";
 import { writePng } from "../image/encode.ts";
-import { bicubicUpscaler, evaluateSet, type SetResult } from "../image/evaluate.ts";
+import { bicubicUpscaler, evaluateSet, type SetResult, type Upscaler } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
 import { imresize } from "../image/resize.ts";
 import type { Plane } from "../image/types.ts";
@@ -135,17 +135,29 @@ async function evalCommand(argv: string[]): Promise<void> {
   }
 }
 
-export async function evaluateModel(model: string, sets: string[], scale: number | undefined, backendChoice: BackendChoice, limit?: number): Promise<SetResult[]> {
+/** PSNR/SSIM of a checkpoint (or "bicubic") on each set; one progress line per set goes to `log`. */
+export async function evaluateModel(
+  model: string, sets: string[], scale: number | undefined, backendChoice: BackendChoice, limit?: number,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<SetResult[]> {
+  const each = async (s: string, factor: number, upscaler: Upscaler): Promise<SetResult> => {
+    const t0 = performance.now();
+    const r = await evaluateSet(s, factor, upscaler, { limit });
+    log(`eval ${model === "bicubic" ? "bicubic" : basename(dirname(model)) || model} on ${basename(s)}: ${r.images.length} images, ` +
+      `${r.psnr.toFixed(2)} dB / ${r.ssim.toFixed(4)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  };
+  const out: SetResult[] = [];
   if (model === "bicubic") {
     if (!scale) die("eval --model bicubic needs --scale");
-    return Promise.all(sets.map((s) => evaluateSet(s, scale, bicubicUpscaler, { limit })));
+    for (const s of sets) out.push(await each(s, scale, bicubicUpscaler));
+    return out;
   }
   const backend = await createBackend(backendChoice);
   try {
     const { model: net } = await loadModel(model, backend);
     if (scale && scale !== net.config.scale) die(`${model} is a ×${net.config.scale} model, not ×${scale}`);
-    const out: SetResult[] = [];
-    for (const s of sets) out.push(await evaluateSet(s, net.config.scale, (lr: Plane) => upscalePlane(net, backend, lr), { limit }));
+    for (const s of sets) out.push(await each(s, net.config.scale, (lr: Plane) => upscalePlane(net, backend, lr)));
     net.dispose();
     return out;
   } finally {
