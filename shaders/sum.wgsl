@@ -1,32 +1,56 @@
 // Sum over a subset of the 4 axes (p.mask bit i set = axis i reduced), times p.scale.
-// One workgroup per output element; its 256 threads stride over the reduced elements, then a tree reduction.
-struct Params { outputs: u32, count: u32, mask: u32, scale: f32, d0: u32, d1: u32, d2: u32, d3: u32 }
+// Workgroup g reduces chunk (g mod chunks) of output (g div chunks); its 256 threads each walk a contiguous
+// stretch of the reduced elements with an odometer over the reduced axes (divisions only to find the start,
+// none per element), then a tree reduction. With several chunks per output the host sums the partials again.
+struct Params { outputs: u32, count: u32, mask: u32, scale: f32, d0: u32, d1: u32, d2: u32, d3: u32, chunks: u32, chunk_len: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
 var<workgroup> partial: array<f32, 256>;
 
+fn reduced(k: u32) -> bool {
+  return (p.mask & (1u << k)) != 0u;
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  let o = wg.y * groups.x + wg.x;
+  let g = wg.y * groups.x + wg.x;
+  let o = g / p.chunks;
   let dims = array<u32, 4>(p.d0, p.d1, p.d2, p.d3);
   let strides = array<u32, 4>(p.d1 * p.d2 * p.d3, p.d2 * p.d3, p.d3, 1u);
-  // offset of this output's first element: kept axes take their coordinates from o
-  var base = 0u;
-  var rest = o;
-  for (var k = 3; k >= 0; k--) {
-    if ((p.mask & (1u << u32(k))) == 0u) { base += (rest % dims[k]) * strides[k]; rest /= dims[k]; }
-  }
   var acc = 0.0;
   if (o < p.outputs) {
-    for (var r = li; r < p.count; r += 256u) {
-      var idx = base;
-      var rr = r;
+    let lo = (g % p.chunks) * p.chunk_len;
+    let hi = min(p.count, lo + p.chunk_len);
+    let per = (hi - lo + 255u) / 256u;
+    let start = lo + li * per;
+    let end = min(hi, start + per);
+    if (start < end) {
+      // offset of this output's first element: kept axes take their coordinates from o
+      var idx = 0u;
+      var rest = o;
       for (var k = 3; k >= 0; k--) {
-        if ((p.mask & (1u << u32(k))) != 0u) { idx += (rr % dims[k]) * strides[k]; rr /= dims[k]; }
+        if (!reduced(u32(k))) { idx += (rest % dims[k]) * strides[k]; rest /= dims[k]; }
       }
-      acc += x[idx];
+      // coordinates of element `start` along the reduced axes
+      var c = array<u32, 4>(0u, 0u, 0u, 0u);
+      rest = start;
+      for (var k = 3; k >= 0; k--) {
+        if (reduced(u32(k))) { c[k] = rest % dims[k]; rest /= dims[k]; idx += c[k] * strides[k]; }
+      }
+      for (var r = start; r < end; r++) {
+        acc += x[idx];
+        // advance the odometer by one reduced element
+        for (var k = 3; k >= 0; k--) {
+          if (!reduced(u32(k))) { continue; }
+          c[k]++;
+          idx += strides[k];
+          if (c[k] < dims[k]) { break; }
+          idx -= dims[k] * strides[k];
+          c[k] = 0u;
+        }
+      }
     }
   }
   partial[li] = acc;
@@ -35,5 +59,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     if (li < half) { partial[li] += partial[li + half]; }
     workgroupBarrier();
   }
-  if (li == 0u && o < p.outputs) { y[o] = partial[0] * p.scale; }
+  if (li == 0u && o < p.outputs) { y[g] = partial[0] * p.scale; }
 }
