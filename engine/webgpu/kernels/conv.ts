@@ -5,7 +5,7 @@ import type { ConvGeometry } from "../../backend.ts";
 import { convOutSize, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
 
-/** The weight-gradient kernel sums 4×4 blocks of (output, input) channels per tap. */
+/** Default channel block of the weight-gradient kernel. */
 const BLOCK = 4;
 const blocks = (n: number, size = BLOCK) => Math.ceil(n / size);
 
@@ -54,12 +54,23 @@ export function convTranspose2d(
   return y;
 }
 
+/** Channel block of the weight-gradient kernel: 4×4, or a long block when one side has a single channel. */
+function weightGradTile(outChannels: number, inChannels: number): { ot: number; ct: number } {
+  if (inChannels === 1) return { ot: 16, ct: 1 };
+  if (outChannels === 1) return { ot: 1, ct: 16 };
+  return { ot: BLOCK, ct: BLOCK };
+}
+
 export function conv2dWeightGrad(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, dy: GPUBuffer, [, O, HO, WO]: Shape4, [KH, KW]: readonly [number, number], g: ConvGeometry,
 ): GPUBuffer {
   const dw = rt.acquire(O * C * KH * KW);
-  const groups = blocks(O) * blocks(C) * KH * KW;
-  const params = new Params().u32(N, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, blocks(O), blocks(C), groups);
-  rt.dispatch({ key: "conv2d_weight_grad", code: weightGradWgsl, params, buffers: [x, dy, dw], workgroups: rt.grid(groups) });
+  const t = weightGradTile(O, C);
+  const groups = blocks(O, t.ot) * blocks(C, t.ct) * KH * KW;
+  const params = new Params().u32(N, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, blocks(O, t.ot), blocks(C, t.ct), groups);
+  rt.dispatch({
+    key: `conv2d_weight_grad/${t.ot}x${t.ct}`, code: `const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\n${weightGradWgsl}`, params,
+    buffers: [x, dy, dw], workgroups: rt.grid(groups),
+  });
   return dw;
 }
