@@ -1,0 +1,133 @@
+// The engine's side of bench/run.ts: runs the canonical workloads (B0–B3, see bench/workloads.ts) on our
+// engine and prints one JSON line per workload, like the peers in bench/peers/. Normally spawned by
+// bench/run.ts; can be run alone:
+//   bun bench/engine_bench.ts [--only B1,B3] [--runs 5] [--warmup 2] [--backend webgpu|cpu]
+
+import { Adam, l1Loss, noGrad, Tensor, tidy, type Backend } from "../engine/index.ts";
+import { studentLoss, teacherLoss } from "../losses/pisr.ts";
+import { PisrModel } from "../models/pisr.ts";
+import { median, randomArray } from "./lib/util.ts";
+import { parseWorkerArgs, W } from "./workloads.ts";
+
+const args = parseWorkerArgs(process.argv.slice(2), { backend: "webgpu" });
+const backendName = args.backend;
+
+let be: Backend;
+let description: string;
+let destroy = () => {};
+if (backendName === "webgpu") {
+  const { WebGpuBackend } = await import("../engine/webgpu/backend.ts");
+  const gpu = await WebGpuBackend.create();
+  be = gpu;
+  description = gpu.description;
+  destroy = () => gpu.destroy();
+} else if (backendName === "cpu") {
+  const { CpuBackend } = await import("../engine/cpu/backend.ts");
+  be = new CpuBackend("float32");
+  description = "CpuBackend float32 (single-threaded reference)";
+} else throw new Error(`--backend: unknown "${backendName}" (webgpu, cpu)`);
+
+const emit = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
+emit({ meta: true, impl: "engine", backend: backendName, adapter: description, bun: Bun.version });
+
+/** One prepared workload: `step()` runs one unit of work and resolves once its result has been read back. */
+interface Prepared {
+  step(): Promise<void>;
+  dispose(): void;
+}
+
+const S = W.scale;
+const opts = { backend: be };
+const input = (shape: number[], seed: number) => Tensor.fromArray(randomArray(shape.reduce((a, b) => a * b, 1), seed, 0, 1), shape, opts);
+
+function prepare(name: string): Prepared {
+  const { batch: B, lrPatch: P } = W.train;
+  const lrShape = [B, 1, P, P], hrShape = [B, 1, P * S, P * S];
+  if (name === "B1") {
+    const model = new PisrModel("baseline", { scale: S }, opts);
+    const opt = new Adam(model.parameters());
+    const lr = input(lrShape, 1), hr = input(hrShape, 2);
+    return {
+      step: trainStep(opt, () => l1Loss(model.forward(lr), hr)),
+      dispose: () => [lr, hr, ...model.parameters()].forEach((t) => t.dispose()),
+    };
+  }
+  if (name === "B0") {
+    const model = new PisrModel("teacher", { scale: S }, opts);
+    const opt = new Adam(model.parameters());
+    const lr = input(lrShape, 1), hr = input(hrShape, 2);
+    return {
+      step: trainStep(opt, () => {
+        const f = model.features(hr);
+        return teacherLoss(f.hr, hr, f.encoder!, lr).loss;
+      }),
+      dispose: () => [lr, hr, ...model.parameters()].forEach((t) => t.dispose()),
+    };
+  }
+  if (name === "B2") {
+    const teacher = new PisrModel("teacher", { scale: S }, opts);
+    const student = new PisrModel("student", { scale: S }, opts);
+    const opt = new Adam(student.parameters());
+    const lr = input(lrShape, 1), hr = input(hrShape, 2);
+    return {
+      step: trainStep(opt, () => {
+        const target = noGrad(() => teacher.features(hr).expanding);
+        const f = student.features(lr);
+        const { mu, scale } = student.vid!.estimate(f.expanding);
+        return studentLoss(f.hr, hr, mu, scale, target, { pdf: "laplace" }).loss;
+      }),
+      dispose: () => [lr, hr, ...teacher.parameters(), ...student.parameters()].forEach((t) => t.dispose()),
+    };
+  }
+  if (name === "B3") {
+    const model = new PisrModel("baseline", { scale: S }, opts);
+    const x = input([1, 1, W.infer.height, W.infer.width], 3);
+    return {
+      step: async () => {
+        const y = tidy(() => noGrad(() => model.forward(x)));
+        await y.toArray(); // the whole 1920×1080 image comes back
+        y.dispose();
+      },
+      dispose: () => [x, ...model.parameters()].forEach((t) => t.dispose()),
+    };
+  }
+  throw new Error(`unknown workload ${name}`);
+}
+
+function trainStep(opt: Adam, lossOf: () => Tensor): () => Promise<void> {
+  return async () => {
+    const loss = tidy(() => {
+      const l = lossOf();
+      opt.zeroGrad();
+      l.backward();
+      opt.step();
+      return l;
+    });
+    const v = await loss.item(); // the loss value comes back: every queued dispatch has run
+    loss.dispose();
+    if (!Number.isFinite(v)) throw new Error(`loss is ${v}`);
+  };
+}
+
+for (const name of args.only) {
+  const p = prepare(name);
+  const t0 = performance.now();
+  await p.step();
+  const firstMs = performance.now() - t0;
+  // Slow steps (the CPU reference) get fewer runs unless --runs was given explicitly.
+  const runs = args.runsGiven || firstMs < 15000 ? args.runs : Math.min(args.runs, 3);
+  const warmup = firstMs < 15000 ? args.warmup : 1;
+  for (let i = 1; i < warmup; i++) await p.step();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await p.step();
+    times.push(performance.now() - t);
+  }
+  p.dispose();
+  emit({
+    name, impl: "engine", backend: backendName, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times), runs,
+    warmup, first_ms: firstMs, times_ms: times, ...(runs < args.runs ? { note: `${runs} runs (step > 15 s)` } : {}),
+  });
+}
+destroy();

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""PyTorch-CPU peer of bench/run.ts: the same networks and workloads (B0-B3, see bench/workloads.ts),
+declared here in PyTorch, timed the same way; prints one JSON line per workload.
+
+    /usr/bin/python3 bench/peers/torch_bench.py [--only B0,B1,B2,B3] [--runs 5] [--warmup 2]
+
+Networks: FSRCNN d=56 s=12 m=4 x4 on one channel (conv+PReLU blocks, 9x9 transposed conv, stride 4, pad 4,
+output pad 3); the PISR teacher's encoder (5x5 1->d, 5x5 d->d stride 4, 3x3 d->s, 3x3 s->1, PReLU between);
+the VID estimator on the 56-channel 'expanding' features (mean and scale branches: 1x1 conv, PReLU, 1x1 conv;
+softplus on the scale; Laplace negative log-likelihood). Written for this benchmark from the paper's
+description and our engine's models/, not copied.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SCALE, D, S, M = 4, 56, 12, 4
+BATCH, LR_PATCH = 16, 48
+INFER_W, INFER_H = 480, 270
+
+
+def conv_prelu(cin, cout, k, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2), nn.PReLU())
+
+
+class Fsrcnn(nn.Module):
+    def __init__(self, encoder=False):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            conv_prelu(1, D, 5), conv_prelu(D, D, 5, SCALE), conv_prelu(D, S, 3), nn.Conv2d(S, 1, 3, padding=1)
+        ) if encoder else None
+        self.feature_extraction = conv_prelu(1, D, 5)
+        self.shrinking = conv_prelu(D, S, 1)
+        self.mapping = nn.Sequential(*[conv_prelu(S, S, 3) for _ in range(M)])
+        self.expanding = conv_prelu(S, D, 1)
+        self.last_layer = nn.ConvTranspose2d(D, 1, 9, stride=SCALE, padding=4, output_padding=SCALE - 1)
+
+    def features(self, x):
+        enc = self.encoder(x) if self.encoder is not None else None
+        e = self.expanding(self.mapping(self.shrinking(self.feature_extraction(enc if enc is not None else x))))
+        return enc, e, self.last_layer(e)
+
+    def forward(self, x):
+        return self.features(x)[2]
+
+
+class Vid(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mean = nn.Sequential(nn.Conv2d(D, D, 1), nn.PReLU(), nn.Conv2d(D, D, 1))
+        self.var = nn.Sequential(nn.Conv2d(D, D, 1), nn.PReLU(), nn.Conv2d(D, D, 1))
+
+    def forward(self, f):
+        return self.mean(f), F.softplus(self.var(f))
+
+
+def vid_laplace(mu, scale, target):
+    b = scale * 0.1 + 1e-8
+    return (torch.log(2 * b) + torch.abs(mu - target) / b).mean() + mu.shape[1] * math.log(2 * math.pi) / 2
+
+
+def prepare(name):
+    g = torch.Generator().manual_seed(1)
+    lr = torch.rand(BATCH, 1, LR_PATCH, LR_PATCH, generator=g)
+    hr = torch.rand(BATCH, 1, LR_PATCH * SCALE, LR_PATCH * SCALE, generator=g)
+
+    def train(params, loss_of):
+        opt = torch.optim.Adam(params, lr=1e-3)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = loss_of()
+            loss.backward()
+            opt.step()
+            v = loss.item()
+            if not math.isfinite(v):
+                raise RuntimeError(f"loss is {v}")
+        return step
+
+    if name == "B1":
+        net = Fsrcnn()
+        return train(net.parameters(), lambda: F.l1_loss(net(lr), hr))
+    if name == "B0":
+        net = Fsrcnn(encoder=True)
+
+        def loss_of():
+            enc, _, out = net.features(hr)
+            return F.l1_loss(out, hr) + 1e-4 * F.l1_loss(enc, lr)
+        return train(net.parameters(), loss_of)
+    if name == "B2":
+        teacher, student, vid = Fsrcnn(encoder=True), Fsrcnn(), Vid()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+
+        def loss_of():
+            with torch.no_grad():
+                target = teacher.features(hr)[1]  # full teacher forward, like the official trainer
+            _, e, out = student.features(lr)
+            mu, scale = vid(e)
+            return F.l1_loss(out, hr) + 1e-6 * vid_laplace(mu, scale, target)
+        return train(list(student.parameters()) + list(vid.parameters()), loss_of)
+    if name == "B3":
+        net = Fsrcnn().eval()
+        x = torch.rand(1, 1, INFER_H, INFER_W, generator=g)
+
+        def step():
+            with torch.no_grad():
+                y = net(x)
+            assert y.shape == (1, 1, INFER_H * SCALE, INFER_W * SCALE)
+        return step
+    raise ValueError(f"unknown workload {name}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="B0,B1,B2,B3")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--warmup", type=int, default=2)
+    a = ap.parse_args()
+    torch.set_num_threads(os.cpu_count())
+    torch.manual_seed(0)
+    emit = lambda o: print(json.dumps(o), flush=True)
+    emit({"meta": True, "impl": "pytorch", "backend": "cpu", "torch": torch.__version__, "threads": torch.get_num_threads(),
+          "mkldnn": torch.backends.mkldnn.is_available(), "python": platform.python_version()})
+    for name in [n.strip().upper() for n in a.only.split(",") if n.strip()]:
+        step = prepare(name)
+        for _ in range(a.warmup):
+            step()
+        times = []
+        for _ in range(a.runs):
+            t = time.perf_counter()
+            step()
+            times.append((time.perf_counter() - t) * 1000)
+        s = sorted(times)
+        med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+        emit({"name": name, "impl": "pytorch", "backend": "cpu", "median_ms": med, "min_ms": s[0], "max_ms": s[-1],
+              "runs": a.runs, "warmup": a.warmup, "times_ms": times})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
