@@ -1,0 +1,235 @@
+// Whole-workload benchmark: the canonical PISR workloads (B0–B3, bench/workloads.ts) on our engine and on
+// two peers, in one run so the ratios are fair:
+//   engine   this repository's engine on WebGPU (Bun + bun-webgpu → Dawn → lavapipe); --cpu adds the CPU reference
+//   pytorch  PyTorch CPU (Debian's python3-torch at /usr/bin/python3): bench/peers/torch_bench.py
+//   tfjs     TF.js 4.22 + tfjs-backend-webgpu on Node through dawn.node (same Dawn, same adapter):
+//            bench/peers/tfjs/bench.mjs, installed by bench/peers/tfjs/install.sh
+//
+//   bun bench/run.ts [--only B0,B1,B2,B3] [--runs 5] [--warmup 2] [--impls engine,pytorch,tfjs] [--cpu] [--json]
+//                    [--out bench/out/run.json] [--results bench/RESULTS.md]
+//
+// Every implementation runs in its own process, one workload at a time, workloads interleaved across
+// implementations (B0 on each, then B1 on each, …) so a change of machine load hits all of them alike.
+// With --json, one JSON object per line per result ({"name","impl","backend","median_ms","min_ms","max_ms",
+// "runs",…}); then a Markdown table. A benchmark, not a test: asserts no time; exits 0 when a peer is missing.
+
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fmt, machineInfo } from "./lib/util.ts";
+import { DESCRIPTIONS, FLOP_FORMULA, parseWorkloadList, WORKLOADS, type WorkloadName, workloadFlops } from "./workloads.ts";
+
+interface Options {
+  only: WorkloadName[];
+  runs: number | null;
+  warmup: number | null;
+  impls: string[];
+  cpu: boolean;
+  json: boolean;
+  out: string;
+  results: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { only: [...WORKLOADS], runs: null, warmup: null, impls: ["engine", "pytorch", "tfjs"], cpu: false, json: false, out: "bench/out/run.json", results: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const v = (): string => {
+      const x = inline ?? argv[++i];
+      if (x === undefined) throw new Error(`${flag} needs a value`);
+      return x;
+    };
+    switch (flag) {
+      case "--only": o.only = parseWorkloadList(v()); break;
+      case "--runs": o.runs = Number(v()); if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error("--runs must be a positive integer"); break;
+      case "--warmup": o.warmup = Number(v()); if (!Number.isInteger(o.warmup) || o.warmup < 1) throw new Error("--warmup must be a positive integer"); break;
+      case "--impls":
+        o.impls = v().split(",").map((s) => s.trim()).filter(Boolean);
+        for (const x of o.impls) if (!["engine", "pytorch", "tfjs"].includes(x)) throw new Error(`--impls: unknown "${x}" (engine, pytorch, tfjs)`);
+        break;
+      case "--cpu": o.cpu = true; break;
+      case "--json": o.json = true; break;
+      case "--out": o.out = v(); break;
+      case "--results": o.results = v(); break;
+      case "-h":
+      case "--help":
+        console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--out PATH] [--results PATH]");
+        for (const w of WORKLOADS) console.log(`  ${w}  ${DESCRIPTIONS[w]}`);
+        process.exit(0);
+      default:
+        throw new Error(`unknown argument "${a}" (try --help)`);
+    }
+  }
+  return o;
+}
+
+interface Result {
+  name: string;
+  impl: string;
+  backend: string;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  runs: number;
+  gflops?: number;
+  note?: string;
+  [k: string]: unknown;
+}
+
+interface Runner {
+  impl: string;
+  backend: string;
+  label: string;
+  /** null when it can run; otherwise why not */
+  unavailable: () => string | null;
+  command: (w: WorkloadName, extra: string[]) => string[];
+  cwd?: string;
+}
+
+const ROOT = join(import.meta.dir, "..");
+const BUN = process.execPath;
+const PYTHON = "/usr/bin/python3";
+const TFJS_DIR = join(ROOT, "bench/peers/tfjs");
+
+function runners(o: Options): Runner[] {
+  const all: Runner[] = [];
+  if (o.impls.includes("engine")) {
+    all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "webgpu", ...x] });
+    if (o.cpu) all.push({ impl: "engine", backend: "cpu", label: "engine (CPU ref.)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "cpu", ...x] });
+  }
+  if (o.impls.includes("pytorch"))
+    all.push({
+      impl: "pytorch", backend: "cpu", label: "PyTorch (CPU)",
+      unavailable: () => {
+        if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-torch)`;
+        const r = Bun.spawnSync([PYTHON, "-c", "import torch"], { stdout: "ignore", stderr: "pipe" });
+        return r.exitCode === 0 ? null : `python3 cannot import torch (apt-get install python3-torch): ${r.stderr.toString().trim().split("\n").pop()}`;
+      },
+      command: (w, x) => [PYTHON, join(ROOT, "bench/peers/torch_bench.py"), "--only", w, ...x],
+    });
+  if (o.impls.includes("tfjs"))
+    all.push({
+      impl: "tfjs", backend: "webgpu", label: "TF.js (WebGPU)", cwd: TFJS_DIR,
+      unavailable: () => {
+        if (Bun.which("node") === null) return "node not found on PATH (TF.js runs on Node: dawn.node segfaults inside Bun)";
+        for (const p of ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-webgpu", "webgpu"])
+          if (!existsSync(join(TFJS_DIR, "node_modules", p, "package.json"))) return `${p} not installed: run bench/peers/tfjs/install.sh`;
+        return null;
+      },
+      command: (w, x) => ["node", join(TFJS_DIR, "bench.mjs"), "--only", w, ...x],
+    });
+  return all;
+}
+
+const NOISE = /artificially reduced|XDG_RUNTIME_DIR/;
+
+/** Runs one implementation on one workload; returns its JSON lines (meta and result). */
+async function runOne(r: Runner, w: WorkloadName, o: Options): Promise<{ lines: Record<string, unknown>[]; error: string | null }> {
+  const extra = [...(o.runs ? ["--runs", String(o.runs)] : []), ...(o.warmup ? ["--warmup", String(o.warmup)] : [])];
+  const proc = Bun.spawn(r.command(w, extra), { cwd: r.cwd ?? ROOT, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const errLines = err.split("\n").filter((l) => l.trim() && !NOISE.test(l));
+  const lines: Record<string, unknown>[] = [];
+  for (const l of out.split("\n")) if (l.startsWith("{")) try { lines.push(JSON.parse(l)); } catch { /* not ours */ }
+  if (code !== 0) return { lines, error: `exit ${code}: ${errLines.slice(-3).join(" | ").slice(0, 300) || "(no stderr)"}` };
+  return { lines, error: null };
+}
+
+const o = parseArgs(process.argv.slice(2));
+const machine = machineInfo();
+const t0 = performance.now();
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const rs = runners(o);
+const unavailable = new Map<string, string>();
+for (const r of rs) {
+  const why = r.unavailable();
+  if (why) unavailable.set(r.label, why);
+}
+const metas = new Map<string, Record<string, unknown>>();
+const results: Result[] = [];
+const failures: string[] = [];
+
+for (const w of o.only) {
+  for (const r of rs) {
+    if (unavailable.has(r.label)) continue;
+    log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${w} on ${r.label} … (load ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
+    const { lines, error } = await runOne(r, w, o);
+    for (const l of lines) {
+      if (l.meta) metas.set(r.label, l);
+      else if (l.name === w) {
+        const res = l as Result;
+        res.gflops = workloadFlops(w) / (res.median_ms * 1e6);
+        results.push(res);
+        if (o.json) console.log(JSON.stringify(res));
+        log(`    median ${fmt(res.median_ms)} ms over ${res.runs} runs`);
+      }
+    }
+    if (error) {
+      failures.push(`${w} on ${r.label}: ${error}`);
+      log(`    failed: ${error}`);
+    }
+  }
+}
+const wallS = (performance.now() - t0) / 1000;
+const loadEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+
+// ---------------------------------------------------------------- report
+
+const find = (w: string, impl: string, backend: string) => results.find((r) => r.name === w && r.impl === impl && r.backend === backend);
+const engineMeta = metas.get("engine (WebGPU)") ?? metas.get("engine (CPU ref.)");
+const torchMeta = metas.get("PyTorch (CPU)");
+const tfMeta = metas.get("TF.js (WebGPU)");
+const adapter = String(engineMeta?.adapter ?? tfMeta?.adapter ?? "(WebGPU not run)");
+const versions = [
+  `Bun ${machine.bun}`,
+  torchMeta ? `torch ${torchMeta.torch} (${torchMeta.threads} threads, Python ${torchMeta.python})` : null,
+  tfMeta ? `tfjs ${tfMeta.tfjs} + tfjs-backend-webgpu ${tfMeta.tfjs_backend_webgpu} on Node ${tfMeta.node}, webgpu (dawn.node) ${tfMeta.webgpu}` : null,
+].filter(Boolean).join(" · ");
+
+const md: string[] = [];
+md.push(`Workload benchmark — ${machine.date} · ${machine.cpuModel} · ${machine.cores} cores · load ${machine.loadavg.join(" ")} at start, ${loadEnd.join(" ")} at end · adapter: ${adapter} · ${versions} · commit ${machine.gitCommit} · wall ${wallS.toFixed(0)} s`);
+md.push("");
+md.push("| workload | implementation | median ms | min–max ms | runs | GFLOP/s |");
+md.push("|---|---|---:|---:|---:|---:|");
+for (const w of o.only)
+  for (const r of rs) {
+    const x = find(w, r.impl, r.backend);
+    if (x) md.push(`| ${w} | ${r.label} | ${fmt(x.median_ms)} | ${fmt(x.min_ms)}–${fmt(x.max_ms)} | ${x.runs}${x.note ? ` (${x.note})` : ""} | ${fmt(x.gflops!)} |`);
+    else md.push(`| ${w} | ${r.label} | — | — | — | ${unavailable.has(r.label) ? "unavailable" : "failed"} |`);
+  }
+md.push("");
+md.push("Ratios (time of our engine on WebGPU ÷ time of the peer: > 1 means the engine is slower):");
+md.push("");
+md.push("| workload | GFLOP | engine ÷ PyTorch CPU | engine ÷ TF.js WebGPU |");
+md.push("|---|---:|---:|---:|");
+for (const w of o.only) {
+  const e = find(w, "engine", "webgpu"), p = find(w, "pytorch", "cpu"), t = find(w, "tfjs", "webgpu");
+  const ratio = (a?: Result, b?: Result) => (a && b ? `${fmt(a.median_ms / b.median_ms)}` : "—");
+  md.push(`| ${w} | ${fmt(workloadFlops(w) / 1e9)} | ${ratio(e, p)} | ${ratio(e, t)} |`);
+}
+md.push("");
+if (o.only.includes("B1") && o.only.includes("B2")) {
+  const parts: string[] = [];
+  for (const r of rs) {
+    const b1 = find("B1", r.impl, r.backend), b2 = find("B2", r.impl, r.backend);
+    if (b1 && b2) parts.push(`${r.label} ${fmt(b2.gflops!)} vs ${fmt(b1.gflops!)}`);
+  }
+  if (parts.length) md.push(`GFLOP/s of B2 (student step) vs B1 (plain FSRCNN step): ${parts.join("; ")}.`, "");
+}
+for (const w of o.only) md.push(`* ${w}: ${DESCRIPTIONS[w]}; ${fmt(workloadFlops(w) / 1e9)} GFLOP nominal`);
+md.push("", `GFLOP/s = nominal FLOPs ÷ median time. ${FLOP_FORMULA}.`);
+md.push("Times are wall-clock per step, each including the readback of its result (the loss value; B3: the whole output image), after warm-up; medians of the timed runs.");
+for (const [label, why] of unavailable) md.push("", `**${label} unavailable:** ${why}`);
+for (const f of failures) md.push("", `**failed:** ${f}`);
+const table = md.join("\n");
+console.log(table);
+
+mkdirSync(dirname(o.out), { recursive: true });
+writeFileSync(o.out, JSON.stringify({ machine: { ...machine, loadEnd, adapter, wallSeconds: Math.round(wallS) }, metas: Object.fromEntries(metas), unavailable: Object.fromEntries(unavailable), failures, flopFormula: FLOP_FORMULA, flops: Object.fromEntries(o.only.map((w) => [w, workloadFlops(w)])), results }, null, 2));
+log(`JSON written to ${o.out}`);
+if (o.results) {
+  writeFileSync(o.results, `# Workload benchmark results\n\nLatest full run of \`bun bench/run.ts${process.argv.slice(2).filter((a) => a !== `--results` && a !== o.results).map((a) => ` ${a}`).join("")}\` (see bench/README.md for the method).\n\n${table}\n`);
+  log(`Markdown written to ${o.results}`);
+}
