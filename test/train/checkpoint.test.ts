@@ -254,17 +254,32 @@ describe("saveCheckpoint / loadCheckpoint", () => {
     expect(readFileSync(blocker, "utf8")).toBe("x");
   });
 
-  // Root ignores directory permissions, so this case only means something for an ordinary user.
+  // Root ignores directory permissions: as root, the failing save runs in a child process as user `nobody`.
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  test.skipIf(isRoot)("read-only directory: the previous file is unchanged and no temp file is left", async () => {
-    const { chmodSync } = await import("node:fs");
+  test("read-only directory: the previous file is unchanged and no temp file is left", async () => {
+    const { chmodSync, chownSync } = await import("node:fs");
     const d = join(dir, "readonly");
     const path = join(d, "ckpt.safetensors");
     await saveCheckpoint(path, new Map([["w", { shape: [1], data: new Float32Array([1]) }]]));
     const before = readFileSync(path);
     chmodSync(d, 0o555);
     try {
-      await expect(saveCheckpoint(path, sample())).rejects.toThrow(`${path}: could not save checkpoint`);
+      if (!isRoot) {
+        await expect(saveCheckpoint(path, sample())).rejects.toThrow(`${path}: could not save checkpoint`);
+      } else {
+        const nobody = 65534;
+        chmodSync(dir, 0o755); // let the child reach d
+        chownSync(d, nobody, nobody);
+        chownSync(path, nobody, nobody);
+        const root = resolve(import.meta.dir, "../..");
+        const script = `import { saveCheckpoint } from ${JSON.stringify(join(root, "train/checkpoint.ts"))};
+          try { await saveCheckpoint(${JSON.stringify(path)}, new Map([["w", { shape: [2], data: new Float32Array([7, 8]) }]])); console.log("SAVED"); }
+          catch (e) { console.log(e.message); }`;
+        const child = Bun.spawnSync(["setpriv", `--reuid=${nobody}`, `--regid=${nobody}`, "--clear-groups", process.execPath, "-e", script], { cwd: "/" });
+        const out = child.stdout.toString() + child.stderr.toString();
+        expect(out).toContain(`${path}: could not save checkpoint`);
+        expect(out).not.toContain("SAVED");
+      }
     } finally {
       chmodSync(d, 0o755);
     }
