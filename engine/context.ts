@@ -24,10 +24,6 @@ export function getDefaultBackend(): Backend {
   return defaultBackend;
 }
 
-export function hasDefaultBackend(): boolean {
-  return defaultBackend !== null;
-}
-
 /** Called for every new tensor: the innermost scope owns it until it is kept or the scope ends. */
 export function track(t: Tracked): void {
   scopes[scopes.length - 1]?.tracked.add(t);
