@@ -168,6 +168,6 @@ for (const name of args.only) {
     await step();
     times.push(performance.now() - t);
   }
-  emit({ name, impl: "tfjs", backend: args.backend, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times), runs, warmup: slow ? 1 : args.warmup, times_ms: times, ...(runs < args.runs ? { note: `${runs} runs (step > 15 s)` } : {}) });
+  emit({ name, impl: "tfjs", backend: args.backend, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times), runs, warmup: slow ? 1 : args.warmup, times_ms: times, ...(runs < args.runs ? { note: "step > 15 s" } : {}) });
 }
 process.exit(0);
