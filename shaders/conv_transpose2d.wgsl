@@ -1,5 +1,5 @@
 // Transposed convolution in gather form over output phases, register-tiled (OT output channels × XT outputs;
-// compile-time constants the host prepends). Output column ox receives x[·,ix]·w[·,kx] for ix·sw + kx = ox + pw,
+// compile-time constants the host prepends, with TAPS = ⌈KW / sw⌉). Output column ox receives x[·,ix]·w[·,kx] for ix·sw + kx = ox + pw,
 // so outputs sharing the residue r = (ox + pw) mod sw use the same taps kx = r, r + sw, … and consecutive
 // inputs: an invocation takes XT such outputs (ox = q·sw + r − pw for q = q0 … q0+XT−1).
 // No atomics, no zero-stuffing, no wasted taps.
@@ -43,18 +43,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
       let iy = (ty - ky) / p.sh;
       if (iy >= p.H) { continue; }
       let row = i32((plane + iy) * p.W);
-      var jx = 0;
-      for (var kx = r; kx < p.KW; kx += p.sw) {
+      // the XT outputs and their TAPS column taps read inputs q0 − (TAPS − 1) … q0 + XT − 1: load them once
+      var xw: array<f32, XT + TAPS - 1u>;
+      for (var m = 0u; m < XT + TAPS - 1u; m++) {
+        let ix = i32(q0 + m) - i32(TAPS - 1u);
+        xw[m] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
+      }
+      for (var jx = 0u; jx < TAPS; jx++) {
+        let kx = r + jx * p.sw;
+        if (kx >= p.KW) { break; }
         var wv: array<f32, OT>;
         for (var j = 0u; j < OT; j++) { wv[j] = w[((c * p.O + oc[j]) * p.KH + ky) * p.KW + kx]; }
         for (var t = 0u; t < XT; t++) {
-          let ix = i32(q0 + t) - jx;
-          if (ix >= 0 && ix < W) {
-            let xv = x[row + ix];
-            for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
-          }
+          let xv = xw[t + TAPS - 1u - jx]; // input column q0 + t − jx
+          for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
         }
-        jx++;
       }
     }
   }

@@ -47,8 +47,10 @@ export function convTranspose2d(
   const qBlocks = blocks(Math.ceil((WO + g.padding[1]) / sw), t.xt);
   const total = N * blocks(O, t.ot) * HO * sw * qBlocks;
   const params = new Params().u32(total, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, bias ? 1 : 0, blocks(O, t.ot), qBlocks);
+  // column taps per output phase, a compile-time constant: each invocation keeps its input window in registers
+  const taps = Math.ceil(KW / sw);
   rt.dispatch({
-    key: `conv_transpose2d/${t.ot}x${t.xt}`, code: tiled(convTransposeWgsl, t), params, buffers: [x, w, bias ?? w, y],
+    key: `conv_transpose2d/${t.ot}x${t.xt}/taps${taps}`, code: `const TAPS: u32 = ${taps}u;\n${tiled(convTransposeWgsl, t)}`, params, buffers: [x, w, bias ?? w, y],
     workgroups: rt.grid(Math.ceil(total / 64)),
   });
   return y;
