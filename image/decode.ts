@@ -155,16 +155,19 @@ export function decodeImage(bytes: Uint8Array, name = "<image>"): Image {
   fail(name, `unsupported or unrecognised image format (first bytes: ${head}); expected PNG or JPEG`);
 }
 
-/** Read and decode an image file (PNG or JPEG, by content). */
-export function readImage(path: string): Image {
-  let bytes: Uint8Array;
+/** The file's bytes; a missing file, a folder or an unreadable file is an error naming the path. */
+function readBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException)?.code;
     fail(path, code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not an image" : "cannot read file", err);
   }
-  return decodeImage(bytes, path);
+}
+
+/** Read and decode an image file (PNG or JPEG, by content). */
+export function readImage(path: string): Image {
+  return decodeImage(readBytes(path), path);
 }
 
 export interface ImageInfo {
@@ -198,12 +201,5 @@ export function imageInfo(bytes: Uint8Array, name = "<image>"): ImageInfo {
 
 /** `imageInfo` of a file. */
 export function readImageInfo(path: string): ImageInfo {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException)?.code;
-    fail(path, code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a directory, not an image" : "cannot read file", err);
-  }
-  return imageInfo(bytes, path);
+  return imageInfo(readBytes(path), path);
 }
