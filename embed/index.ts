@@ -21,13 +21,13 @@
  */
 import type { Backend } from "../engine/backend.ts";
 import { createBackend } from "../engine/init.ts";
-import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/color.ts";
+import { mergeChannels, splitChannels } from "../image/color.ts";
 import { imresize } from "../image/resize.ts";
-import { type Image, makeImage, type Plane } from "../image/types.ts";
+import { type Image, makeImage } from "../image/types.ts";
 import type { FsrcnnConfig } from "../models/fsrcnn.ts";
 import { type Architecture, PisrModel } from "../models/pisr.ts";
 import { CheckpointError, decodeSafetensors } from "../train/safetensors.ts";
-import { upscalePlane } from "../train/infer.ts";
+import { upscaleImage } from "../train/infer.ts";
 
 /** An 8-bit image, interleaved row-major: `data[(y * width + x) * channels + c]`. */
 export interface Image8 {
@@ -166,14 +166,7 @@ export async function createUpscaler(opts: UpscalerOptions): Promise<Upscaler> {
     const img = toFloat(image);
     const { width: W, height: H, channels: c } = img;
     const colour = c === 1 ? img : makeImage(W, H, 3, c === 3 ? img.data : dropAlpha(img.data, W * H));
-    let out: Image;
-    if (c === 1) {
-      out = await upscalePlane(model, backend, colour as Plane, { tile });
-    } else {
-      const [y, cb, cr] = splitChannels(rgbToYcbcr(colour));
-      const big = await upscalePlane(model, backend, y as Plane, { tile });
-      out = ycbcrToRgb(mergeChannels([big, imresize(cb, scale), imresize(cr, scale)]));
-    }
+    let out = await upscaleImage(model, backend, colour, { tile });
     if (c === 4) {
       const a = makeImage(W, H, 1, alphaOf(img.data, W * H));
       out = mergeChannels([...splitChannels(out), alpha === "nearest" ? nearest(a, scale) : imresize(a, scale)]);

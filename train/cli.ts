@@ -6,15 +6,13 @@ import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
-import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/color.ts";
 import { readImage } from "../image/decode.ts";
 import { writePng } from "../image/encode.ts";
 import { bicubicUpscaler, evaluateSet, type SetResult, type Upscaler } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
-import { imresize } from "../image/resize.ts";
 import type { Plane } from "../image/types.ts";
 import { defaultConfig, type TrainConfig } from "./config.ts";
-import { upscalePlane } from "./infer.ts";
+import { upscaleImage, upscalePlane } from "./infer.ts";
 import { loadModel } from "./models-io.ts";
 import { train } from "./trainer.ts";
 
@@ -174,16 +172,8 @@ async function upscaleCommand(argv: string[]): Promise<void> {
   const backend = await createBackend((v.backend ?? "auto") as BackendChoice);
   try {
     const { model } = await loadModel(v.model, backend);
-    const s = model.config.scale;
     const img = readImage(v.input);
-    const tile = v.tile ? num(v.tile, "tile", 0) : undefined;
-    let out;
-    if (img.channels === 1) out = await upscalePlane(model, backend, img as Plane, { tile });
-    else {
-      const [y, cb, cr] = splitChannels(rgbToYcbcr(img));
-      const big = await upscalePlane(model, backend, y as Plane, { tile });
-      out = ycbcrToRgb(mergeChannels([big, imresize(cb, s), imresize(cr, s)]));
-    }
+    const out = await upscaleImage(model, backend, img, { tile: v.tile ? num(v.tile, "tile", 0) : undefined });
     writePng(v.output, out);
     console.log(`${v.input} (${img.width}×${img.height}) → ${v.output} (${out.width}×${out.height}) on ${backend.description}`);
     model.dispose();

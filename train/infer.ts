@@ -5,7 +5,9 @@
 import type { Backend } from "../engine/backend.ts";
 import { noGrad, Tensor, tidy } from "../engine/index.ts";
 import type { PisrModel } from "../models/pisr.ts";
-import { makePlane, type Plane } from "../image/types.ts";
+import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/color.ts";
+import { imresize } from "../image/resize.ts";
+import { type Image, makePlane, type Plane } from "../image/types.ts";
 
 /** LR pixels of context each side of a tile: the 5×5 + four 3×3 convs reach 6, the 9×9 deconv 2 more. */
 export const TILE_MARGIN = 10;
@@ -51,4 +53,17 @@ export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane
     }
   }
   return out;
+}
+
+/**
+ * A grey or RGB image (float, [0, 1]) → scale× larger: a grey image goes through the network as it is; RGB goes
+ * to YCbCr, Y through the network, Cb and Cr by MATLAB bicubic, and back — the SR convention.
+ */
+export async function upscaleImage(model: PisrModel, backend: Backend, img: Image, opts: UpscaleOptions = {}): Promise<Image> {
+  if (img.channels === 1) return upscalePlane(model, backend, img as Plane, opts);
+  if (img.channels !== 3) throw new Error(`upscaleImage takes 1 or 3 channels, got ${img.channels}`);
+  const s = model.config.scale;
+  const [y, cb, cr] = splitChannels(rgbToYcbcr(img));
+  const big = await upscalePlane(model, backend, y as Plane, opts);
+  return ycbcrToRgb(mergeChannels([big, imresize(cb, s), imresize(cr, s)]));
 }
