@@ -1,7 +1,7 @@
 // Helpers the ops share: one backend per op, and summing a broadcast gradient back to an input's shape.
 
 import type { Backend, Storage } from "../backend.ts";
-import { sameShape, type Shape, type Shape4, to4d } from "../shape.ts";
+import { type Shape, type Shape4, to4d } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 
 export function backendOf(op: string, ...ts: (Tensor | null | undefined)[]): Backend {
@@ -15,12 +15,17 @@ export function backendOf(op: string, ...ts: (Tensor | null | undefined)[]): Bac
   return b;
 }
 
+/** The 4-D axes along which `to` was broadcast up to `from`. */
+export function broadcastAxes(from: Shape, to: Shape): boolean[] {
+  const f4 = to4d(from), t4 = to4d(to);
+  return f4.map((d, i) => d !== t4[i]);
+}
+
 /** Sums `s` (of shape `from`) over the axes where `to` is 1 but `from` is not; takes ownership of `s`. */
 export function reduceTo(backend: Backend, s: Storage, from: Shape, to: Shape): Storage {
-  const f4 = to4d(from), t4 = to4d(to);
-  if (sameShape(f4, t4)) return s;
-  const axes = f4.map((d, i) => d !== t4[i]);
-  const r = backend.sum(s, f4, axes, 1);
+  const axes = broadcastAxes(from, to);
+  if (!axes.some(Boolean)) return s;
+  const r = backend.sum(s, to4d(from), axes, 1);
   backend.release(s);
   return r;
 }

@@ -3,7 +3,7 @@
 import type { BinaryOp } from "../backend.ts";
 import { broadcastShapes, to4d } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { backendOf, gradTensor } from "./common.ts";
+import { backendOf, broadcastAxes, gradTensor } from "./common.ts";
 
 export type Operand = Tensor | number;
 
@@ -50,8 +50,7 @@ function binaryOp(op: BinaryOp, aIn: Operand, bIn: Operand): Tensor {
 function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (g.size === shape.reduce((n, d) => n * d, 1)) return g.reshape(shape);
   const be = g.backend;
-  const f4 = to4d(g.shape), t4 = to4d(shape);
-  return Tensor.fromStorage(be, be.sum(g.storage, f4, f4.map((d, i) => d !== t4[i]), 1), shape);
+  return Tensor.fromStorage(be, be.sum(g.storage, to4d(g.shape), broadcastAxes(g.shape, shape), 1), shape);
 }
 
 export const add = (a: Operand, b: Operand): Tensor => binaryOp("add", a, b);
