@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Backend } from "../engine/backend.ts";
 import { Adam, createBackend, noGrad, Tensor, tidy, cosineAnnealingLr, l1Loss } from "../engine/index.ts";
 import { readImage } from "../image/decode.ts";
-import { makeEvalPair } from "../image/evaluate.ts";
+import { type EvalPair, makeEvalPair } from "../image/evaluate.ts";
 import { listImages } from "../image/files.ts";
 import { psnr } from "../image/metrics.ts";
 import { createSampler, type SamplerState } from "../image/sampler.ts";
@@ -39,12 +39,15 @@ interface ResumeState {
   sampler: SamplerState;
 }
 
-async function validate(model: PisrModel, teacherMode: boolean, backend: Backend, cfg: TrainConfig): Promise<number | null> {
-  if (!cfg.val) return null;
-  const files = listImages(cfg.val).slice(0, cfg.valLimit);
+/** The validation images as (HR Y, LR Y) pairs: decoded and downscaled once per run, not once per epoch. */
+function validationPairs(cfg: TrainConfig): EvalPair[] {
+  return cfg.val ? listImages(cfg.val).slice(0, cfg.valLimit).map((path) => makeEvalPair(readImage(path), cfg.scale)) : [];
+}
+
+async function validate(model: PisrModel, teacherMode: boolean, backend: Backend, cfg: TrainConfig, pairs: EvalPair[]): Promise<number | null> {
+  if (!pairs.length) return null;
   let total = 0;
-  for (const path of files) {
-    const { hrY, lrY } = makeEvalPair(readImage(path), cfg.scale);
+  for (const { hrY, lrY } of pairs) {
     let pred;
     if (teacherMode) {
       const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(hrY.data, [1, 1, hrY.height, hrY.width], { backend }))));
@@ -53,7 +56,7 @@ async function validate(model: PisrModel, teacherMode: boolean, backend: Backend
     } else pred = await upscalePlane(model, backend, lrY);
     total += psnr(pred, hrY, { shave: cfg.scale });
   }
-  return total / files.length;
+  return total / pairs.length;
 }
 
 export async function train(cfg: TrainConfig, opts: { resume?: boolean } & TrainHooks = {}): Promise<TrainResult> {
@@ -115,6 +118,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
   };
   process.on("SIGINT", onSigint);
   const losses: number[] = [];
+  let valPairs: EvalPair[] | undefined;
   const progress = new Progress(totalSteps, log);
   const started = step;
   try {
@@ -163,7 +167,8 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
       appendFileSync(paths.metrics, JSON.stringify({ step, epoch: epochOf(step - 1), lr: optimizer.lr, ...values, it_s: Number.isNaN(rate) ? null : rate }) + "\n");
       const endOfEpoch = step % cfg.itersPerEpoch === 0 || step === totalSteps;
       if (endOfEpoch) {
-        const val = await validate(model, cfg.mode === "teacher", backend, cfg);
+        valPairs ??= validationPairs(cfg);
+        const val = await validate(model, cfg.mode === "teacher", backend, cfg, valPairs);
         if (val !== null) {
           appendFileSync(paths.metrics, JSON.stringify({ step, epoch: epochOf(step - 1), val_psnr: val }) + "\n");
           log(`epoch ${epochOf(step - 1) + 1}: validation PSNR ${val.toFixed(3)} dB`);
