@@ -255,6 +255,8 @@ describe("saveCheckpoint / loadCheckpoint", () => {
   });
 
   // Root ignores directory permissions: as root, the failing save runs in a child process as user `nobody`.
+  // The child cannot rely on reaching the repository (a clone may sit in a private directory), so it runs a
+  // Node bundle of train/checkpoint.ts written next to the checkpoint, with the system's Node.
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   test("read-only directory: the previous file is unchanged and no temp file is left", async () => {
     const { chmodSync, chownSync } = await import("node:fs");
@@ -268,14 +270,17 @@ describe("saveCheckpoint / loadCheckpoint", () => {
         await expect(saveCheckpoint(path, sample())).rejects.toThrow(`${path}: could not save checkpoint`);
       } else {
         const nobody = 65534;
-        chmodSync(dir, 0o755); // let the child reach d
+        const childDir = join(dir, "child");
+        const built = await Bun.build({ entrypoints: [resolve(import.meta.dir, "../../train/checkpoint.ts")], target: "node", outdir: childDir, naming: "checkpoint.mjs" });
+        expect(built.success).toBe(true);
+        writeFileSync(join(childDir, "save.mjs"), `import { saveCheckpoint } from "./checkpoint.mjs";
+          try { await saveCheckpoint(${JSON.stringify(path)}, new Map([["w", { shape: [2], data: new Float32Array([7, 8]) }]])); console.log("SAVED"); }
+          catch (e) { console.log(e.message); }`);
+        chmodSync(dir, 0o755); // let the child reach d and its script
         chownSync(d, nobody, nobody);
         chownSync(path, nobody, nobody);
-        const root = resolve(import.meta.dir, "../..");
-        const script = `import { saveCheckpoint } from ${JSON.stringify(join(root, "train/checkpoint.ts"))};
-          try { await saveCheckpoint(${JSON.stringify(path)}, new Map([["w", { shape: [2], data: new Float32Array([7, 8]) }]])); console.log("SAVED"); }
-          catch (e) { console.log(e.message); }`;
-        const child = Bun.spawnSync(["setpriv", `--reuid=${nobody}`, `--regid=${nobody}`, "--clear-groups", process.execPath, "-e", script], { cwd: "/" });
+        const node = Bun.which("node") ?? "/usr/bin/node";
+        const child = Bun.spawnSync(["setpriv", `--reuid=${nobody}`, `--regid=${nobody}`, "--clear-groups", node, join(childDir, "save.mjs")], { cwd: "/" });
         const out = child.stdout.toString() + child.stderr.toString();
         expect(out).toContain(`${path}: could not save checkpoint`);
         expect(out).not.toContain("SAVED");
