@@ -1,75 +1,66 @@
-// ∂L/∂w[o,c,ky,kx] = Σ_{n,oy,ox} dy[n,o,oy,ox] · x[n,c,oy·sh−ph+ky, ox·sw−pw+kx].
-// One workgroup per tap (ky,kx) and OT×CT block of (output, input) channels (compile-time constants the host
-// prepends: 4×4, or 16×1 / 1×16 when one side has a single channel). Its 64 threads share the output rows
-// (n, oy) and walk each along ox, loading OT dy and CT x values for OT·CT multiply-adds; then a tree
-// reduction in workgroup memory (no atomics).
+// ∂L/∂w[o,c,ky,kx] = Σ_{n,oy,ox} dy[n,o,oy,ox] · x[n,c,oy·SH−PH+ky, ox·SW−PW+kx].
+// One workgroup per kernel row ky and block of OT output × CT input channels; it accumulates the whole row of
+// taps kx = 0 … KW−1 for that block, so each step loads OT dy values and CT·KW x values for OT·CT·KW
+// multiply-adds. Its 64 threads share the output rows (n, oy) and walk each along ox; their partial sums meet
+// in workgroup memory (no atomics). OT, CT and the window (KH, KW, SH, SW, PH, PW) are
+// compile-time constants the host prepends (engine/webgpu/kernels/conv.ts).
 struct Params {
-  N: u32, C: u32, H: u32, W: u32, O: u32, KH: u32, KW: u32, HO: u32, WO: u32,
-  sh: u32, sw: u32, ph: u32, pw: u32,
-  o_blocks: u32, c_blocks: u32, groups_total: u32,
+  N: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 
-const ACC = OT * CT;
+const ACC = OT * CT * KW;
 var<workgroup> part: array<array<f32, ACC>, 64>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  let g = wg.y * groups.x + wg.x;
-  let kx = g % p.KW;
-  let ky = (g / p.KW) % p.KH;
-  let cb = (g / (p.KW * p.KH)) % p.c_blocks;
-  let ob = g / (p.KW * p.KH * p.c_blocks);
-  let c0 = cb * CT;
-  let o0 = ob * OT;
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let ky = wg.x;
+  let c0 = wg.y * CT;
+  let o0 = wg.z * OT;
   let plane = p.HO * p.WO;
   let xplane = p.H * p.W;
+  let W = i32(p.W);
   // channels past the end read the last one (in bounds) and are never written
   var xoff: array<u32, CT>;
   for (var j = 0u; j < CT; j++) { xoff[j] = min(c0 + j, p.C - 1u) * xplane; }
   var doff: array<u32, OT>;
-  for (var j = 0u; j < OT; j++) { doff[j] = min(o0 + j, p.O - 1u) * plane; }
+  for (var i = 0u; i < OT; i++) { doff[i] = min(o0 + i, p.O - 1u) * plane; }
 
   var acc: array<f32, ACC>;
-  if (g < p.groups_total) {
-    for (var r = li; r < p.N * p.HO; r += 64u) {
-      let n = r / p.HO;
-      let oy = r % p.HO;
-      let iy = i32(oy * p.sh + ky) - i32(p.ph);
-      if (iy < 0 || iy >= i32(p.H)) { continue; }
-      // output columns whose input column ox·sw − pw + kx lies inside [0, W)
-      let lo = (max(i32(p.pw) - i32(kx), 0) + i32(p.sw) - 1) / i32(p.sw);
-      let last = i32(p.W) - 1 + i32(p.pw) - i32(kx); // may be negative: then no column is valid (not 0 by truncation)
-      let hi = select(-1, min(i32(p.WO) - 1, last / i32(p.sw)), last >= 0);
-      let xrow = n * p.C * xplane + u32(iy) * p.W;
-      let drow = n * p.O * plane + oy * p.WO;
-      for (var ox = lo; ox <= hi; ox++) {
-        let xi = xrow + u32(ox * i32(p.sw) + i32(kx) - i32(p.pw));
-        let di = drow + u32(ox);
-        var xv: array<f32, CT>;
-        for (var j = 0u; j < CT; j++) { xv[j] = x[xi + xoff[j]]; }
-        for (var i = 0u; i < OT; i++) {
-          let d = dy[di + doff[i]];
-          for (var j = 0u; j < CT; j++) { acc[i * CT + j] += d * xv[j]; }
-        }
+  for (var r = li; r < p.N * p.HO; r += 64u) {
+    let n = r / p.HO;
+    let oy = r % p.HO;
+    let iy = i32(oy * SH + ky) - i32(PH);
+    if (iy < 0 || iy >= i32(p.H)) { continue; }
+    let xrow = n * p.C * xplane + u32(iy) * p.W;
+    let drow = n * p.O * plane + oy * p.WO;
+    for (var ox = 0u; ox < p.WO; ox++) {
+      let ix0 = i32(ox * SW) - i32(PW);
+      var xv: array<f32, CT * KW>;
+      for (var kx = 0u; kx < KW; kx++) {
+        let ix = ix0 + i32(kx);
+        let ok = ix >= 0 && ix < W;
+        let at = xrow + u32(clamp(ix, 0, W - 1));
+        for (var j = 0u; j < CT; j++) { xv[j * KW + kx] = select(0.0, x[at + xoff[j]], ok); }
+      }
+      for (var i = 0u; i < OT; i++) {
+        let d = dy[drow + ox + doff[i]];
+        for (var k = 0u; k < CT * KW; k++) { acc[i * CT * KW + k] += d * xv[k]; }
       }
     }
   }
   part[li] = acc;
   workgroupBarrier();
-  for (var half = 32u; half > 0u; half >>= 1u) {
-    if (li < half) {
-      for (var k = 0u; k < ACC; k++) { part[li][k] += part[li + half][k]; }
-    }
-    workgroupBarrier();
-  }
-  // the first ACC threads write the block
-  if (li < ACC && g < p.groups_total) {
-    let o = o0 + li / CT;
-    let c = c0 + li % CT;
-    if (o < p.O && c < p.C) { dw[((o * p.C + c) * p.KH + ky) * p.KW + kx] = part[0][li]; }
+  // thread k adds up sum k of the block over the 64 threads (one barrier: a tree would cost six)
+  for (var k = li; k < ACC; k += 64u) {
+    var t = 0.0;
+    for (var i = 0u; i < 64u; i++) { t += part[i][k]; }
+    let o = o0 + k / (CT * KW);
+    let c = c0 + (k / KW) % CT;
+    let kx = k % KW;
+    if (o < p.O && c < p.C) { dw[((o * p.C + c) * KH + ky) * KW + kx] = t; }
   }
 }

@@ -1,5 +1,8 @@
-// y = x for x > 0, else slope·x; slope is one value (p.per_channel = 0) or one per channel.
-struct Params { n: u32, C: u32, plane: u32, per_channel: u32 }
+// y = x for x > 0, else slope·x. x is walked as p.planes runs of p.plane elements (the last may be short),
+// run k using slope[k mod p.C]: per channel, a run is one [H, W] plane; with one shared slope, C = 1 and the runs
+// are chunks. The slope index comes from a division per run, not per element (integer division is
+// scalarised on CPU implementations).
+struct Params { n: u32, planes: u32, C: u32, plane: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> slope: array<f32>;
@@ -7,9 +10,13 @@ struct Params { n: u32, C: u32, plane: u32, per_channel: u32 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
-    let a = slope[select(0u, (i / p.plane) % p.C, p.per_channel != 0u)];
-    let v = x[i];
-    y[i] = select(a * v, v, v > 0.0);
+  for (var k = wg.y * groups.x + wg.x; k < p.planes; k += groups.x * groups.y) {
+    let a = slope[k % p.C];
+    let base = k * p.plane;
+    let end = min(p.n, base + p.plane);
+    for (var i = base + li; i < end; i += 256u) {
+      let v = x[i];
+      y[i] = select(a * v, v, v > 0.0);
+    }
   }
 }

@@ -1,21 +1,40 @@
-// dx = dy where x > 0, else slope·dy; also writes x·dy where x ≤ 0 (the per-element slope gradient),
-// which the sum kernel then reduces to one value per slope.
-struct Params { n: u32, C: u32, plane: u32, per_channel: u32 }
+// dx = dy where x > 0, else slope·dy; and the slope's gradient Σ x·dy over x ≤ 0. Runs as in prelu.wgsl:
+// run k = m·C + c belongs to slope c. Workgroup (c, chunk) takes runs m = chunk, chunk + chunks, … of slope c,
+// so its threads' partial sums all belong to one slope: one thread adds them into dslope_part[c·chunks + chunk]
+// (the host sums over chunks when there are several).
+struct Params { n: u32, planes: u32, C: u32, plane: u32, chunks: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> slope: array<f32>;
 @group(0) @binding(3) var<storage, read> dy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dslope_terms: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dslope_part: array<f32>;
+
+var<workgroup> partial: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
-  for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
-    let a = slope[select(0u, (i / p.plane) % p.C, p.per_channel != 0u)];
-    let v = x[i];
-    let g = dy[i];
-    let positive = v > 0.0;
-    dx[i] = select(a * g, g, positive);
-    dslope_terms[i] = select(v * g, 0.0, positive);
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let c = wg.x;
+  let chunk = wg.y;
+  let a = slope[c];
+  var acc = 0.0;
+  for (var k = chunk * p.C + c; k < p.planes; k += p.chunks * p.C) {
+    let base = k * p.plane;
+    let end = min(p.n, base + p.plane);
+    for (var i = base + li; i < end; i += 256u) {
+      let v = x[i];
+      let g = dy[i];
+      let positive = v > 0.0;
+      dx[i] = select(a * g, g, positive);
+      acc += select(v * g, 0.0, positive);
+    }
+  }
+  partial[li] = acc;
+  workgroupBarrier();
+  // one thread adds the 256 partials: on CPU implementations each barrier of a tree costs more than this
+  if (li == 0u) {
+    var t = 0.0;
+    for (var i = 0u; i < 256u; i++) { t += partial[i]; }
+    dslope_part[c * p.chunks + chunk] = t;
   }
 }

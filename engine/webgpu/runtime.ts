@@ -161,9 +161,13 @@ export class GpuRuntime {
   /** Workgroups an elementwise kernel gets at most; it loops over the rest (see grid_stride in common.wgsl). */
   private readonly elementwiseGroups: number;
 
+  /** Workgroups per grid dimension: the device's limit (tests lower it to exercise the launches that loop or fold). */
+  maxGroups: number;
+
   /** `software`: a CPU implementation (lavapipe, SwiftShader), where each workgroup has a fixed cost. */
   constructor(readonly device: GPUDevice, software = false) {
     this.elementwiseGroups = software ? 64 : 4096;
+    this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
     this.uniforms = new UniformArena(device);
     device.addEventListener?.("uncapturederror", (ev) => {
       this.errors.push((ev as GPUUncapturedErrorEvent).error.message);
@@ -172,6 +176,11 @@ export class GpuRuntime {
 
   get maxBufferBytes(): number {
     return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+  }
+
+  /** Whether a tensor of `length` floats can be bound as a uniform buffer (every pooled buffer that small can). */
+  fitsUniform(length: number): boolean {
+    return GpuRuntime.bytesFor(length) <= this.device.limits.maxUniformBufferBindingSize;
   }
 
   // ---- memory
@@ -193,7 +202,9 @@ export class GpuRuntime {
       return free.pop()!;
     }
     // GPUBufferUsage is read here, not at module load: under Bun it exists only once bun-webgpu set up its globals.
-    return this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    // Small buffers may also be bound as uniforms (kernels read weights that way: see fitsUniform).
+    const uniform = this.fitsUniform(length) ? GPUBufferUsage.UNIFORM : 0;
+    return this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | uniform });
   }
 
   /** Back to the pool. Work already recorded that reads the buffer still runs first: the queue is ordered. */
@@ -276,7 +287,7 @@ export class GpuRuntime {
 
   /** A 1-D launch of `groups` workgroups folded into 2-D when it passes the per-dimension limit. */
   grid(groups: number): [number, number, number] {
-    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const max = this.maxGroups;
     if (groups <= max) return [groups, 1, 1];
     const y = Math.ceil(groups / max);
     return [Math.ceil(groups / y), y, 1];

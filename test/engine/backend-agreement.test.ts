@@ -299,6 +299,8 @@ const CONV_CASES: ConvCase[] = [
   cc([1, 2, 7, 7], 2, [9, 9], [1, 2], [4, 4]),
   cc([5, 3, 8, 8], 4, [3, 3], [4, 3], [0, 4]),
   cc([2, 12, 31, 33], 12, [3, 3], [1, 1], [1, 1]),
+  cc([2, 5, 9, 10], 13, [3, 3], [1, 1], [1, 1]), // prime channel counts: tiles with unused channels
+  cc([1, 64, 6, 5], 72, [3, 3], [1, 2], [1, 1]), // 41,472 weights: past 64 KiB, read from storage, not a uniform buffer
 ];
 
 /**
@@ -536,6 +538,32 @@ describe("more than 65535×256 elements (runtime.grid folds the launch into 2-D)
     },
     120_000,
   );
+});
+
+describe("launches past the per-dimension workgroup limit (lowered to 3 for this test)", () => {
+  // The convolutions loop their spatial workgroups, the elementwise kernels and sums fold into 2-D grids.
+  agreement("conv2d, convTranspose2d, conv2dWeightGrad, prelu, unary and sums", async (h) => {
+    const rt = gpu().rt;
+    const saved = rt.maxGroups;
+    rt.maxGroups = 3;
+    try {
+      const rng = new Rng(1250);
+      const xShape: Shape4 = [2, 3, 150, 29], wShape: Shape4 = [5, 3, 3, 3], g = { stride: [1, 1] as [number, number], padding: [1, 1] as [number, number] };
+      const n = sizeOf(xShape), yShape: Shape4 = [2, 5, 150, 29]; // 300 spatial blocks: 5 workgroups of 64, looped by 3
+      const x = h.up(rng.normals(n)), w = h.up(rng.normals(sizeOf(wShape))), bias = h.up(rng.normals(5));
+      const y = h.both((b, s) => b.conv2d(s(x), xShape, s(w), wShape, s(bias), g));
+      await h.agree(y, sizeOf(yShape), "conv2d with 3 workgroups per dimension");
+      await h.agree(h.both((b, s) => b.convTranspose2d(s(y), yShape, s(w), wShape, null, g, [150, 29])), n, "convTranspose2d with 3 workgroups per dimension");
+      await h.agree(h.both((b, s) => b.conv2dWeightGrad(s(x), xShape, s(y), yShape, [3, 3], g)), sizeOf(wShape), "conv2dWeightGrad with 3 workgroups per dimension");
+      const slope = h.up([0.25]);
+      await h.exact(h.both((b, s) => b.prelu(s(x), xShape, s(slope), false)), n, "prelu with 3 workgroups per dimension");
+      await h.exact(h.both((b, s) => b.unary("square", s(x))), n, "square with 3 workgroups per dimension");
+      await h.agree(h.both((b, s) => b.sum(s(x), xShape, [true, false, true, true], 1)), 3, "per-channel sum with 3 workgroups per dimension");
+      await h.agree(h.both((b, s) => b.sum(s(x), xShape, [false, true, false, false], 1)), n / 3, "channel sum with 3 workgroups per dimension");
+    } finally {
+      rt.maxGroups = saved;
+    }
+  });
 });
 
 // ---------------------------------------------------------------- write

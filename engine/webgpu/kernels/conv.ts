@@ -3,35 +3,69 @@ import weightGradWgsl from "../../../shaders/conv2d_weight_grad.wgsl" with { typ
 import convTransposeWgsl from "../../../shaders/conv_transpose2d.wgsl" with { type: "text" };
 import type { ConvGeometry } from "../../backend.ts";
 import { convOutSize, type Shape4 } from "../../shape.ts";
-import { type GpuRuntime, Params } from "../runtime.ts";
+import { GpuRuntime, Params } from "../runtime.ts";
 
-/** Default channel block of the weight-gradient kernel. */
-const BLOCK = 4;
-const blocks = (n: number, size = BLOCK) => Math.ceil(n / size);
+const blocks = (n: number, size: number) => Math.ceil(n / size);
+
+/** Grid of the forward kernels: (spatial groups, output-channel blocks, batch); the spatial groups loop past the limit. */
+function convGrid(rt: GpuRuntime, op: string, spatial: number, outBlocks: number, N: number): [number, number, number] {
+  if (N > rt.maxGroups) throw new Error(`${op}: batch ${N} exceeds this device's ${rt.maxGroups} workgroups per grid dimension`);
+  if (outBlocks > rt.maxGroups) throw new Error(`${op}: ${outBlocks} output-channel blocks exceed this device's ${rt.maxGroups} workgroups per grid dimension`);
+  return [Math.min(Math.ceil(spatial / 64), rt.maxGroups), outBlocks, N];
+}
 
 /**
- * Register tile of the forward kernels: OT output channels × XT output columns per invocation. Few output
- * channels (FSRCNN's last layer has one) get a long row instead, so no accumulator is wasted.
+ * Register tile of the forward kernels: OT output channels × XT output columns per invocation, about 64
+ * accumulators (more spill on lavapipe: bench/NOTES.md, entry 10). OT divides O where it can, so no accumulator
+ * is wasted; a single output channel gets a row alone, shorter in the transposed conv, whose invocations also
+ * hold an input window.
  */
-function tileFor(outChannels: number): { ot: number; xt: number } {
-  if (outChannels === 1) return { ot: 1, xt: 16 };
-  if (outChannels % 8 === 0) return { ot: 8, xt: 4 };
-  return { ot: 4, xt: 4 };
+function tileFor(outChannels: number, transposed = false): { ot: number; xt: number } {
+  if (outChannels === 1) return { ot: 1, xt: transposed ? 8 : 16 };
+  const ot = [8, 4, 6, 7, 5, 3, 2].find((d) => outChannels % d === 0) ?? 4;
+  return { ot, xt: 16 };
 }
 
 function tiled(code: string, t: { ot: number; xt: number }): string {
   return `const OT: u32 = ${t.ot}u;\nconst XT: u32 = ${t.xt}u;\n${code}`;
 }
 
+/**
+ * Binding 2 of a convolution kernel, the weights, and its accessor `weight(i)`. A uniform buffer when they fit:
+ * lavapipe loads from one at about half the cost of a storage load (bench/NOTES.md, entry 10).
+ */
+function weightBinding(rt: GpuRuntime, w: GPUBuffer, floats: number): { code: string; key: string } {
+  if (rt.fitsUniform(floats) && w.usage & GPUBufferUsage.UNIFORM) {
+    const vec4s = GpuRuntime.bytesFor(floats) / 16;
+    return {
+      code: `@group(0) @binding(2) var<uniform> w: array<vec4f, ${vec4s}>;\nfn weight(i: u32) -> f32 { return w[i >> 2u][i & 3u]; }\n`,
+      key: `uniform${vec4s}`,
+    };
+  }
+  return { code: "@group(0) @binding(2) var<storage, read> w: array<f32>;\nfn weight(i: u32) -> f32 { return w[i]; }\n", key: "storage" };
+}
+
+/** The window as compile-time constants: loops over it unroll and their index arithmetic folds (entry 10). */
+function windowConsts(KH: number, KW: number, g: ConvGeometry): { code: string; key: string } {
+  const [sh, sw] = g.stride, [ph, pw] = g.padding;
+  return {
+    code: `const KH: u32 = ${KH}u;\nconst KW: u32 = ${KW}u;\nconst SH: u32 = ${sh}u;\nconst SW: u32 = ${sw}u;\nconst PH: u32 = ${ph}u;\nconst PW: u32 = ${pw}u;\n`,
+    key: `k${KH}x${KW}s${sh}x${sw}p${ph}x${pw}`,
+  };
+}
+
 export function conv2d(rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry): GPUBuffer {
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
   const y = rt.acquire(N * O * HO * WO);
   const t = tileFor(O);
-  const total = N * blocks(O, t.ot) * HO * blocks(WO, t.xt);
-  const params = new Params().u32(total, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, bias ? 1 : 0, blocks(O, t.ot), blocks(WO, t.xt));
+  const spatial = HO * blocks(WO, t.xt);
+  const wb = weightBinding(rt, w, O * C * KH * KW);
+  const win = windowConsts(KH, KW, g);
+  const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt));
   // Without a bias the weights stand in for its binding, which the shader never reads.
   rt.dispatch({
-    key: `conv2d/${t.ot}x${t.xt}`, code: tiled(conv2dWgsl, t), params, buffers: [x, w, bias ?? w, y], workgroups: rt.grid(Math.ceil(total / 64)),
+    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}`, code: win.code + wb.code + tiled(conv2dWgsl, t), params, buffers: [x, w, bias ?? w, y],
+    workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
   return y;
 }
@@ -41,38 +75,44 @@ export function convTranspose2d(
   [HO, WO]: readonly [number, number],
 ): GPUBuffer {
   const y = rt.acquire(N * O * HO * WO);
-  const sw = g.stride[1];
+  const [sh, sw] = g.stride;
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
-  const t = tileFor(O);
+  const t = tileFor(O, true);
   const qBlocks = blocks(Math.ceil((WO + g.padding[1]) / sw), t.xt);
-  const total = N * blocks(O, t.ot) * HO * sw * qBlocks;
-  const params = new Params().u32(total, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, bias ? 1 : 0, blocks(O, t.ot), qBlocks);
-  // column taps per output phase, a compile-time constant: each invocation keeps its input window in registers
-  const taps = Math.ceil(KW / sw);
+  const spatial = HO * sw * qBlocks;
+  const wb = weightBinding(rt, w, C * O * KH * KW);
+  const win = windowConsts(KH, KW, g);
+  const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks);
+  // taps per output phase: each invocation keeps its input window (XT + TAPS − 1 columns) in registers
+  const taps = `const TAPS: u32 = ${Math.ceil(KW / sw)}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\n`;
   rt.dispatch({
-    key: `conv_transpose2d/${t.ot}x${t.xt}/taps${taps}`, code: `const TAPS: u32 = ${taps}u;\n${tiled(convTransposeWgsl, t)}`, params, buffers: [x, w, bias ?? w, y],
-    workgroups: rt.grid(Math.ceil(total / 64)),
+    key: `conv_transpose2d/${t.ot}x${t.xt}/${win.key}/${wb.key}`, code: taps + win.code + wb.code + tiled(convTransposeWgsl, t), params,
+    buffers: [x, w, bias ?? w, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
   });
   return y;
 }
 
-/** Channel block of the weight-gradient kernel: 4×4, or a long block when one side has a single channel. */
-function weightGradTile(outChannels: number, inChannels: number): { ot: number; ct: number } {
-  if (inChannels === 1) return { ot: 16, ct: 1 };
-  if (outChannels === 1) return { ot: 1, ct: 16 };
-  return { ot: BLOCK, ct: BLOCK };
+/**
+ * Channel block of the weight-gradient kernel: OT output × CT input channels, each with a whole kernel row of KW
+ * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB).
+ */
+function weightGradTile(O: number, C: number, KW: number): { ot: number; ct: number } {
+  const fit = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0) ?? Math.max(1, Math.min(most, n));
+  const ot = fit(O, Math.max(1, Math.floor(64 / KW)));
+  const ct = fit(C, Math.max(1, Math.floor(64 / (ot * KW))));
+  return { ot, ct };
 }
 
 export function conv2dWeightGrad(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, dy: GPUBuffer, [, O, HO, WO]: Shape4, [KH, KW]: readonly [number, number], g: ConvGeometry,
 ): GPUBuffer {
   const dw = rt.acquire(O * C * KH * KW);
-  const t = weightGradTile(O, C);
-  const groups = blocks(O, t.ot) * blocks(C, t.ct) * KH * KW;
-  const params = new Params().u32(N, C, H, W, O, KH, KW, HO, WO, ...g.stride, ...g.padding, blocks(O, t.ot), blocks(C, t.ct), groups);
+  const t = weightGradTile(O, C, KW);
+  const win = windowConsts(KH, KW, g);
+  const params = new Params().u32(N, C, H, W, O, HO, WO);
   rt.dispatch({
-    key: `conv2d_weight_grad/${t.ot}x${t.ct}`, code: `const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\n${weightGradWgsl}`, params,
-    buffers: [x, dy, dw], workgroups: rt.grid(groups),
+    key: `conv2d_weight_grad/${t.ot}x${t.ct}/${win.key}`, code: `${win.code}const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\n${weightGradWgsl}`, params,
+    buffers: [x, dy, dw], workgroups: [KH, blocks(C, t.ct), blocks(O, t.ot)],
   });
   return dw;
 }

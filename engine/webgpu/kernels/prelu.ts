@@ -4,27 +4,39 @@ import { sizeOf, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
 import { sum } from "./reduce.ts";
 
-function preluParams(shape: Shape4, perChannel: boolean): Params {
-  return new Params().u32(sizeOf(shape), shape[1], shape[2] * shape[3], perChannel ? 1 : 0);
+/** Elements per run when one slope is shared (runs are then only a unit of work). */
+const SHARED_RUN = 4096;
+
+/** The tensor as runs of elements that share a slope (see prelu.wgsl): one [H, W] plane per channel, or chunks. */
+function runs(shape: Shape4, perChannel: boolean): { n: number; planes: number; C: number; plane: number } {
+  const n = sizeOf(shape);
+  if (perChannel) return { n, planes: shape[0] * shape[1], C: shape[1], plane: shape[2] * shape[3] };
+  return { n, planes: Math.ceil(n / SHARED_RUN), C: 1, plane: SHARED_RUN };
 }
 
 export function prelu(rt: GpuRuntime, x: GPUBuffer, shape: Shape4, slope: GPUBuffer, perChannel: boolean): GPUBuffer {
-  const n = sizeOf(shape);
-  const y = rt.acquire(n);
-  rt.dispatch({ key: "prelu", code: preluWgsl, params: preluParams(shape, perChannel), buffers: [x, slope, y], workgroups: rt.elementwiseGrid(n) });
+  const r = runs(shape, perChannel);
+  const y = rt.acquire(r.n);
+  rt.dispatch({
+    key: "prelu", code: preluWgsl, params: new Params().u32(r.n, r.planes, r.C, r.plane), buffers: [x, slope, y],
+    workgroups: rt.elementwiseGrid(r.n),
+  });
   return y;
 }
 
 export function preluBackward(
   rt: GpuRuntime, x: GPUBuffer, shape: Shape4, slope: GPUBuffer, perChannel: boolean, dy: GPUBuffer,
 ): { dx: GPUBuffer; dslope: GPUBuffer } {
-  const n = sizeOf(shape);
-  const dx = rt.acquire(n), terms = rt.acquire(n);
+  const r = runs(shape, perChannel);
+  // about 64 workgroups in all, each over the runs of one slope
+  const chunks = Math.max(1, Math.min(Math.ceil(64 / r.C), r.planes / r.C));
+  const dx = rt.acquire(r.n), parts = rt.acquire(r.C * chunks);
   rt.dispatch({
-    key: "prelu_backward", code: preluBackwardWgsl, params: preluParams(shape, perChannel), buffers: [x, slope, dy, dx, terms],
-    workgroups: rt.elementwiseGrid(n),
+    key: "prelu_backward", code: preluBackwardWgsl, params: new Params().u32(r.n, r.planes, r.C, r.plane, chunks), buffers: [x, slope, dy, dx, parts],
+    workgroups: [r.C, chunks, 1],
   });
-  const dslope = sum(rt, terms, shape, perChannel ? [true, false, true, true] : [true, true, true, true], 1);
-  rt.giveBack(terms);
+  if (chunks === 1) return { dx, dslope: parts };
+  const dslope = sum(rt, parts, [1, 1, r.C, chunks], [false, false, false, true], 1);
+  rt.giveBack(parts);
   return { dx, dslope };
 }
