@@ -125,12 +125,14 @@ interface ConvSpec {
   W: number;
   K: number;
   pad: number;
+  stride?: number;
 }
 
 /** conv2d forward and the three backward kernels engine/ops/conv.ts calls for it. */
 function convCases(c: ConvSpec, seed: number): Case[] {
-  const g: ConvGeometry = { stride: [1, 1], padding: [c.pad, c.pad] };
-  const HO = convOutSize(c.H, c.K, 1, c.pad), WO = convOutSize(c.W, c.K, 1, c.pad);
+  const st = c.stride ?? 1;
+  const g: ConvGeometry = { stride: [st, st], padding: [c.pad, c.pad] };
+  const HO = convOutSize(c.H, c.K, st, c.pad), WO = convOutSize(c.W, c.K, st, c.pad);
   const xs: Shape4 = [c.N, c.C, c.H, c.W], ws: Shape4 = [c.O, c.C, c.K, c.K], ys: Shape4 = [c.N, c.O, HO, WO];
   const macs = c.N * c.O * HO * WO * c.C * c.K * c.K;
   const inputs = makeInputs({
@@ -139,7 +141,7 @@ function convCases(c: ConvSpec, seed: number): Case[] {
     b: randomArray(c.O, seed + 2),
     dy: randomArray(size(ys), seed + 3),
   });
-  const shape = `x${fmtShape(xs)} w${fmtShape(ws)} k${c.K} p${c.pad}`;
+  const shape = `x${fmtShape(xs)} w${fmtShape(ws)} k${c.K}${st > 1 ? ` s${st}` : ""} p${c.pad}`;
   return [
     {
       op: c.op, shape, direction: "fwd", kernels: "conv2d (+bias)", flops: 2 * macs + size(ys),
@@ -370,6 +372,8 @@ function allCases(N: number): Case[] {
     ...convCases({ op: "conv_map", N, C: 12, O: 12, H: 48, W: 48, K: 3, pad: 1 }, 300),
     ...convCases({ op: "conv_expand", N, C: 12, O: 56, H: 48, W: 48, K: 1, pad: 0 }, 400),
     ...deconvCases(N, 500),
+    // the PISR teacher encoder's downsampling layer (HR 192² → LR 48²), the costliest conv of a teacher step
+    ...convCases({ op: "enc_down", N, C: 56, O: 56, H: 192, W: 192, K: 5, pad: 2, stride: 4 }, 550),
     ...preluCases(N, 600),
     ...l1Cases(N, 700),
     ...sumCases(N, 800),

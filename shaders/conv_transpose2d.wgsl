@@ -3,7 +3,7 @@
 // r = (ox + PW) mod SW use the same taps kx = r, r + SW, … and consecutive inputs: an invocation takes XT such
 // outputs (ox = q·SW + r − PW for q = q0 … q0+XT−1). Rows likewise: output row oy meets kernel rows
 // ky = (oy + PH) mod SH + jy·SH. No atomics, no zero-stuffing, no wasted taps.
-// The host prepends OT, XT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
+// The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
 // and the weights' binding 2 with its accessor `weight(i)` (see conv2d.wgsl). The grid is (spatial groups,
 // output-channel blocks, batch).
 struct Params {
@@ -30,10 +30,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     let s = sg * 64u + li;
     if (s >= p.spatial) { break; }
     let q0 = (s % p.q_blocks) * XT;
-    let r = (s / p.q_blocks) % SW;
-    let oy = s / (p.q_blocks * SW);
-    var acc: array<array<f32, OT>, XT>;
-    for (var t = 0u; t < XT; t++) { acc[t] = b; }
+    let r0 = ((s / p.q_blocks) % (SW / RT)) * RT;
+    let oy = s / (p.q_blocks * (SW / RT));
+    var acc: array<array<array<f32, OT>, XT>, RT>;
+    for (var i = 0u; i < RT; i++) {
+      for (var t = 0u; t < XT; t++) { acc[i][t] = b; }
+    }
     let ty = oy + PH; // = iy·SH + ky
     for (var c = 0u; c < p.C; c++) {
       let plane = (n * p.C + c) * p.H;
@@ -49,26 +51,29 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
           xw[m] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
         }
         for (var jx = 0u; jx < TAPS; jx++) {
-          let kx = r + jx * SW;
-          // a tap past the kernel (KW not a multiple of SW) contributes zero
-          let real = kx < KW;
-          var wv: array<f32, OT>;
-          for (var j = 0u; j < OT; j++) { wv[j] = select(0.0, weight(((c * p.O + oc[j]) * KH + ky) * KW + min(kx, KW - 1u)), real); }
-          for (var t = 0u; t < XT; t++) {
-            let xv = xw[t + TAPS - 1u - jx]; // input column q0 + t − jx
-            for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
+          for (var i = 0u; i < RT; i++) {
+            let kx = r0 + i + jx * SW;
+            if (kx >= KW) { continue; } // KW not a multiple of SW: this residue has one tap fewer
+            var wv: array<f32, OT>;
+            for (var j = 0u; j < OT; j++) { wv[j] = weight(((c * p.O + oc[j]) * KH + ky) * KW + kx); }
+            for (var t = 0u; t < XT; t++) {
+              let xv = xw[t + TAPS - 1u - jx]; // input column q0 + t − jx
+              for (var j = 0u; j < OT; j++) { acc[i][t][j] += xv * wv[j]; }
+            }
           }
         }
       }
     }
-    for (var t = 0u; t < XT; t++) {
-      let tx = (q0 + t) * SW + r; // = ox + PW
-      if (tx < PW || tx - PW >= p.WO) { continue; }
-      let ox = tx - PW;
-      for (var j = 0u; j < OT; j++) {
-        let o = o0 + j;
-        if (o >= p.O) { break; }
-        y[((n * p.O + o) * p.HO + oy) * p.WO + ox] = acc[t][j];
+    for (var i = 0u; i < RT; i++) {
+      for (var t = 0u; t < XT; t++) {
+        let tx = (q0 + t) * SW + r0 + i; // = ox + PW
+        if (tx < PW || tx - PW >= p.WO) { continue; }
+        let ox = tx - PW;
+        for (var j = 0u; j < OT; j++) {
+          let o = o0 + j;
+          if (o >= p.O) { break; }
+          y[((n * p.O + o) * p.HO + oy) * p.WO + ox] = acc[i][t][j];
+        }
       }
     }
   }

@@ -17,13 +17,25 @@ function convGrid(rt: GpuRuntime, op: string, spatial: number, outBlocks: number
 /**
  * Register tile of the forward kernels: OT output channels × XT output columns per invocation, about 64
  * accumulators (more spill on lavapipe: bench/NOTES.md, entry 10). OT divides O where it can, so no accumulator
- * is wasted; a single output channel gets a row alone, shorter in the transposed conv, whose invocations also
- * hold an input window.
+ * is wasted; a single output channel gets a row alone.
  */
-function tileFor(outChannels: number, transposed = false): { ot: number; xt: number } {
-  if (outChannels === 1) return { ot: 1, xt: transposed ? 8 : 16 };
+function tileFor(outChannels: number): { ot: number; xt: number } {
+  if (outChannels === 1) return { ot: 1, xt: 16 };
   const ot = [8, 4, 6, 7, 5, 3, 2].find((d) => outChannels % d === 0) ?? 4;
   return { ot, xt: 16 };
+}
+
+/**
+ * Tile of the transposed conv: OT output channels × XT quotients × RT column phases. A single output channel
+ * takes every phase (RT = SW), so one input window feeds SW·XT outputs; there SW·XT stays at 32 above stride 1
+ * (FSRCNN's ×4 layer: XT 16 took 116 ms, 8 took 44 ms). Wider layers keep one phase per invocation (their weight
+ * loads would grow with SW) and OT·XT = 64: the teacher encoder's stride-4 input gradient took 3.2 s with
+ * every phase, 0.84 s with one (bench/NOTES.md, entry 11).
+ */
+function transposedTile(outChannels: number, sw: number): { ot: number; xt: number; rt: number } {
+  if (outChannels === 1) return { ot: 1, xt: sw > 1 ? Math.max(1, Math.floor(32 / sw)) : 16, rt: sw };
+  const ot = [8, 4, 6, 7, 5, 3, 2].find((d) => outChannels % d === 0) ?? 4;
+  return { ot, xt: Math.min(16, Math.floor(64 / ot)), rt: 1 };
 }
 
 function tiled(code: string, t: { ot: number; xt: number }): string {
@@ -77,16 +89,16 @@ export function convTranspose2d(
   const y = rt.acquire(N * O * HO * WO);
   const [sh, sw] = g.stride;
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
-  const t = tileFor(O, true);
+  const t = transposedTile(O, sw);
   const qBlocks = blocks(Math.ceil((WO + g.padding[1]) / sw), t.xt);
-  const spatial = HO * sw * qBlocks;
+  const spatial = HO * (sw / t.rt) * qBlocks;
   const wb = weightBinding(rt, w, C * O * KH * KW);
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks);
   // taps per output phase: each invocation keeps its input window (XT + TAPS − 1 columns) in registers
-  const taps = `const TAPS: u32 = ${Math.ceil(KW / sw)}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\n`;
+  const taps = `const TAPS: u32 = ${Math.ceil(KW / sw)}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\nconst RT: u32 = ${t.rt}u;\n`;
   rt.dispatch({
-    key: `conv_transpose2d/${t.ot}x${t.xt}/${win.key}/${wb.key}`, code: taps + win.code + wb.code + tiled(convTransposeWgsl, t), params,
+    key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}`, code: taps + win.code + wb.code + tiled(convTransposeWgsl, t), params,
     buffers: [x, w, bias ?? w, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
   });
   return y;
@@ -108,6 +120,10 @@ export function conv2dWeightGrad(
 ): GPUBuffer {
   const dw = rt.acquire(O * C * KH * KW);
   const t = weightGradTile(O, C, KW);
+  const partialBytes = 64 * t.ot * t.ct * KW * 4;
+  if (partialBytes > rt.device.limits.maxComputeWorkgroupStorageSize) {
+    throw new Error(`conv2dWeightGrad: a kernel ${KW} wide needs ${partialBytes} bytes of workgroup memory; this device has ${rt.device.limits.maxComputeWorkgroupStorageSize}`);
+  }
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(N, C, H, W, O, HO, WO);
   rt.dispatch({
