@@ -1,9 +1,9 @@
 // ∂L/∂w[o,c,ky,kx] = Σ_{n,oy,ox} dy[n,o,oy,ox] · x[n,c,oy·SH−PH+ky, ox·SW−PW+kx].
 // One workgroup per kernel row ky and block of OT output × CT input channels; it accumulates the whole row of
-// taps kx = 0 … KW−1 for that block, so each step loads OT dy values and CT·KW x values for OT·CT·KW
-// multiply-adds. Its 64 threads share the output rows (n, oy) and walk each along ox; their partial sums meet
-// in workgroup memory (no atomics). OT, CT and the window (KH, KW, SH, SW, PH, PW) are
-// compile-time constants the host prepends (engine/webgpu/kernels/conv.ts).
+// taps kx = 0 … KW−1 for that block. Its 64 threads share the output rows (n, oy) and walk each along ox, XB
+// columns per step: OT·XB dy values and the CT·XWIN inputs those columns' taps read, for OT·CT·KW·XB
+// multiply-adds. Their partial sums meet in workgroup memory (no atomics). OT, CT, XB and the window (KH, KW,
+// SH, SW, PH, PW) are compile-time constants the host prepends (engine/webgpu/kernels/conv.ts).
 struct Params {
   N: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32,
 }
@@ -13,6 +13,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 
 const ACC = OT * CT * KW;
+const XWIN = (XB - 1u) * SW + KW;
 var<workgroup> part: array<array<f32, ACC>, 64>;
 
 @compute @workgroup_size(64)
@@ -37,18 +38,26 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     if (iy < 0 || iy >= i32(p.H)) { continue; }
     let xrow = n * p.C * xplane + u32(iy) * p.W;
     let drow = n * p.O * plane + oy * p.WO;
-    for (var ox = 0u; ox < p.WO; ox++) {
-      let ix0 = i32(ox * SW) - i32(PW);
-      var xv: array<f32, CT * KW>;
-      for (var kx = 0u; kx < KW; kx++) {
-        let ix = ix0 + i32(kx);
+    // XB output columns at a time: their taps read XWIN = (XB − 1)·SW + KW consecutive inputs of each channel
+    for (var ox0 = 0u; ox0 < p.WO; ox0 += XB) {
+      let ix0 = i32(ox0 * SW) - i32(PW);
+      var xv: array<array<f32, XWIN>, CT>;
+      for (var m = 0u; m < XWIN; m++) {
+        let ix = ix0 + i32(m);
         let ok = ix >= 0 && ix < W;
         let at = xrow + u32(clamp(ix, 0, W - 1));
-        for (var j = 0u; j < CT; j++) { xv[j * KW + kx] = select(0.0, x[at + xoff[j]], ok); }
+        for (var j = 0u; j < CT; j++) { xv[j][m] = select(0.0, x[at + xoff[j]], ok); }
       }
-      for (var i = 0u; i < OT; i++) {
-        let d = dy[drow + ox + doff[i]];
-        for (var k = 0u; k < CT * KW; k++) { acc[i * CT * KW + k] += d * xv[k]; }
+      for (var b = 0u; b < XB; b++) {
+        // columns past the row's end contribute a zero dy
+        let ok = ox0 + b < p.WO;
+        let at = drow + min(ox0 + b, p.WO - 1u);
+        for (var i = 0u; i < OT; i++) {
+          let d = select(0.0, dy[at + doff[i]], ok);
+          for (var j = 0u; j < CT; j++) {
+            for (var kx = 0u; kx < KW; kx++) { acc[(i * CT + j) * KW + kx] += d * xv[j][b * SW + kx]; }
+          }
+        }
       }
     }
   }

@@ -38,6 +38,12 @@ function transposedTile(outChannels: number, sw: number): { ot: number; xt: numb
   return { ot, xt: Math.min(16, Math.floor(64 / ot)), rt: 1 };
 }
 
+/**
+ * Longest input window the forward conv keeps in registers: an invocation's XT outputs read (XT − 1)·SW + KW
+ * consecutive inputs of a row, loaded once instead of XT·KW times (bench/NOTES.md, entry 16).
+ */
+const WINDOW_MAX = 24;
+
 function tiled(code: string, t: { ot: number; xt: number }): string {
   return `const OT: u32 = ${t.ot}u;\nconst XT: u32 = ${t.xt}u;\n${code}`;
 }
@@ -74,9 +80,11 @@ export function conv2d(rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GP
   const wb = weightBinding(rt, w, O * C * KH * KW);
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt));
+  const span = (t.xt - 1) * g.stride[1] + KW;
+  const xwin = KW > 1 && span <= WINDOW_MAX ? span : 0;
   // Without a bias the weights stand in for its binding, which the shader never reads.
   rt.dispatch({
-    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}`, code: win.code + wb.code + tiled(conv2dWgsl, t), params, buffers: [x, w, bias ?? w, y],
+    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}`, code: `const XWIN: u32 = ${xwin}u;\n` + win.code + wb.code + tiled(conv2dWgsl, t), params, buffers: [x, w, bias ?? w, y],
     workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
   return y;
@@ -115,6 +123,12 @@ function weightGradTile(O: number, C: number, KW: number): { ot: number; ct: num
   return { ot, ct };
 }
 
+/**
+ * Output columns the weight gradient takes per step: their taps share an input window, loaded once. Two beat
+ * one by 10–15% on every FSRCNN/PISR layer; four spilled (bench/NOTES.md, entry 16).
+ */
+const WEIGHT_GRAD_COLUMNS = 2;
+
 export function conv2dWeightGrad(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, dy: GPUBuffer, [, O, HO, WO]: Shape4, [KH, KW]: readonly [number, number], g: ConvGeometry,
 ): GPUBuffer {
@@ -127,7 +141,7 @@ export function conv2dWeightGrad(
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(N, C, H, W, O, HO, WO);
   rt.dispatch({
-    key: `conv2d_weight_grad/${t.ot}x${t.ct}/${win.key}`, code: `${win.code}const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\n${weightGradWgsl}`, params,
+    key: `conv2d_weight_grad/${t.ot}x${t.ct}/${win.key}`, code: `${win.code}const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\nconst XB: u32 = ${WEIGHT_GRAD_COLUMNS}u;\n${weightGradWgsl}`, params,
     buffers: [x, dy, dw], workgroups: [KH, blocks(C, t.ct), blocks(O, t.ot)],
   });
   return dw;
