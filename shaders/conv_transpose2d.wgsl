@@ -7,7 +7,7 @@
 // and the weights' binding 2 with its accessor `weight(i)` (see conv2d.wgsl). The grid is (spatial groups,
 // output-channel blocks, batch).
 struct Params {
-  spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32,
+  spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32, M: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -31,24 +31,30 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     if (s >= p.spatial) { break; }
     let q0 = (s % p.q_blocks) * XT;
     let r0 = ((s / p.q_blocks) % (SW / RT)) * RT;
-    let oy = s / (p.q_blocks * (SW / RT));
+    // rows are numbered by phase: ty = oy + PH = m·SH + ry, so neighbouring invocations share ry and with it
+    // their kernel rows ky = ry + jy·SH (the same taps and weights in every lane)
+    let rows = s / (p.q_blocks * (SW / RT));
+    let m = rows % p.M;
+    let ry = rows / p.M;
+    let ty = m * SH + ry;
+    if (ty < PH || ty - PH >= p.HO) { continue; }
+    let oy = ty - PH;
     var acc: array<array<array<f32, OT>, XT>, RT>;
     for (var i = 0u; i < RT; i++) {
       for (var t = 0u; t < XT; t++) { acc[i][t] = b; }
     }
-    let ty = oy + PH; // = iy·SH + ky
     for (var c = 0u; c < p.C; c++) {
       let plane = (n * p.C + c) * p.H;
       for (var jy = 0u; jy < TAPSY; jy++) {
-        let ky = ty % SH + jy * SH;
-        let iy = (ty - ky) / SH;
-        if (ky >= KH || ky > ty || iy >= p.H) { continue; }
+        let ky = ry + jy * SH;
+        if (ky >= KH || jy > m || m - jy >= p.H) { continue; }
+        let iy = m - jy; // (ty − ky) / SH
         let row = i32((plane + iy) * p.W);
         // the XT outputs and their TAPS column taps read inputs q0 − (TAPS − 1) … q0 + XT − 1: load them once
         var xw: array<f32, XT + TAPS - 1u>;
-        for (var m = 0u; m < XT + TAPS - 1u; m++) {
-          let ix = i32(q0 + m) - i32(TAPS - 1u);
-          xw[m] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
+        for (var k = 0u; k < XT + TAPS - 1u; k++) {
+          let ix = i32(q0 + k) - i32(TAPS - 1u);
+          xw[k] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
         }
         for (var jx = 0u; jx < TAPS; jx++) {
           for (var i = 0u; i < RT; i++) {

@@ -99,10 +99,12 @@ export function convTranspose2d(
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
   const t = transposedTile(O, sw);
   const qBlocks = blocks(Math.ceil((WO + g.padding[1]) / sw), t.xt);
-  const spatial = HO * (sw / t.rt) * qBlocks;
+  // rows by phase (see the shader): sh phases of M rows each, a few past HO skipped
+  const M = Math.ceil((HO + g.padding[0]) / sh);
+  const spatial = sh * M * (sw / t.rt) * qBlocks;
   const wb = weightBinding(rt, w, C * O * KH * KW);
   const win = windowConsts(KH, KW, g);
-  const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks);
+  const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M);
   // taps per output phase: each invocation keeps its input window (XT + TAPS − 1 columns) in registers
   const taps = `const TAPS: u32 = ${Math.ceil(KW / sw)}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\nconst RT: u32 = ${t.rt}u;\n`;
   rt.dispatch({
