@@ -55,6 +55,13 @@ export interface MemoryStats {
   pooledBytes: number;
 }
 
+/** A PReLU applied to a convolution's output in the same kernel (when no pre-activation is needed for a backward). */
+export interface PreluEpilogue {
+  slope: Storage;
+  /** one slope per output channel, or one shared */
+  perChannel: boolean;
+}
+
 export interface Backend {
   readonly name: "cpu" | "webgpu";
   /** human-readable device, e.g. the adapter description */
@@ -84,8 +91,8 @@ export interface Backend {
   /** Sums over the axes where `axes[i]` is true (those become 1 in the output), times `scale`. */
   sum(x: Storage, shape: Shape4, axes: readonly boolean[], scale: number): Storage;
 
-  /** x [N,C,H,W] ⋆ w [O,C,kh,kw] (+ bias [O]) → [N,O,Ho,Wo] */
-  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry): Storage;
+  /** x [N,C,H,W] ⋆ w [O,C,kh,kw] (+ bias [O]) → [N,O,Ho,Wo], then `prelu` on the output if given */
+  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage;
   /** x [N,C,H,W], w [C,O,kh,kw] (PyTorch's layout) (+ bias [O]) → [N,O,outHW] */
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],

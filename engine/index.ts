@@ -1,12 +1,12 @@
 // The public surface of the engine, shaped after PyTorch: tensors, functional ops, autograd, modules,
 // optimizers, and the choice of backend.
 
-export type { Backend, FloatArray, MemoryStats } from "./backend.ts";
+export type { Backend, FloatArray, MemoryStats, PreluEpilogue } from "./backend.ts";
 export { getDefaultBackend, setDefaultBackend } from "./context.ts";
 export { CpuBackend } from "./cpu/backend.ts";
 export { type BackendChoice, createBackend, init, type InitOptions } from "./init.ts";
 export * as nn from "./nn.ts";
-export { conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
+export { conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
 export { add, div, mul, type Operand, sub } from "./ops/elementwise.ts";
 export { l1Loss, mseLoss } from "./ops/loss.ts";
 export { prelu } from "./ops/prelu.ts";

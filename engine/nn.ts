@@ -3,7 +3,7 @@
 
 import type { Backend } from "./backend.ts";
 import { getDefaultBackend } from "./context.ts";
-import { conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
+import { conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
 import { prelu } from "./ops/prelu.ts";
 import { Rng } from "./random.ts";
 import { Tensor } from "./tensor.ts";
@@ -105,7 +105,16 @@ export class Sequential extends Module {
     this.layers = layers.map((m, i) => this.addModule(String(i), m));
   }
   forward(x: Tensor): Tensor {
-    return this.layers.reduce((h, m) => m.forward(h), x);
+    let h = x;
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i]!, next = this.layers[i + 1];
+      // a conv followed by a PReLU is one op (one kernel when no gradient is recorded)
+      if (m instanceof Conv2d && next instanceof PReLU) {
+        h = conv2dPrelu(h, m.weight, m.bias, next.weight, m.opts);
+        i++;
+      } else h = m.forward(h);
+    }
+    return h;
   }
 }
 

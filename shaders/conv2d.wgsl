@@ -3,7 +3,7 @@
 // compile-time constants the host prepends (engine/webgpu/kernels/conv.ts picks them per layer shape), as are
 // the kernel size KH×KW, strides SH, SW and paddings PH, PW (so the window loops unroll and their index
 // arithmetic folds), and the weights' binding 2 with its accessor `weight(i)`: a uniform buffer when they fit
-// (cheaper loads on CPU implementations), storage otherwise.
+// (cheaper loads on CPU implementations), storage otherwise; and the output's `activate(v, o)` (identity or PReLU).
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·SH−PH+ky, ox·SW−PW+kx] · w[o,c,ky,kx]
 // The grid is (spatial groups, output-channel blocks, batch), so a workgroup shares its image and channels.
 struct Params {
@@ -77,7 +77,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
       if (o >= p.O) { break; }
       let base = ((n * p.O + o) * p.HO + oy) * p.WO;
       for (var t = 0u; t < XT; t++) {
-        if (ox0 + t < p.WO) { y[base + ox0 + t] = acc[t][j]; }
+        if (ox0 + t < p.WO) { y[base + ox0 + t] = activate(acc[t][j], o); }
       }
     }
   }

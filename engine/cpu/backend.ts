@@ -1,8 +1,8 @@
 // The CPU reference backend: plain loops over typed arrays. In float64 it serves the finite-difference
 // gradient checks; in float32 it is the fallback when no WebGPU adapter exists and the yardstick for benchmarks.
 
-import type { AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../backend.ts";
-import type { Shape4 } from "../shape.ts";
+import type { AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../backend.ts";
+import { convOutSize, type Shape4 } from "../shape.ts";
 import * as conv from "./conv.ts";
 import * as ew from "./elementwise.ts";
 import * as optim from "./optim.ts";
@@ -81,8 +81,11 @@ export class CpuBackend implements Backend {
   sum(x: Storage, shape: Shape4, axes: readonly boolean[], scale: number): Storage {
     return this.wrap(sum(this.arr(x), shape, axes, scale, this.alloc));
   }
-  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry): Storage {
-    return this.wrap(conv.conv2d(this.arr(x), xShape, this.arr(w), wShape, bias && this.arr(bias), g, this.alloc));
+  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage {
+    const y = conv.conv2d(this.arr(x), xShape, this.arr(w), wShape, bias && this.arr(bias), g, this.alloc);
+    if (!prelu) return this.wrap(y);
+    const yShape: Shape4 = [xShape[0], wShape[0], convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1])];
+    return this.wrap(pr.prelu(y, yShape, this.arr(prelu.slope), prelu.perChannel, this.alloc));
   }
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],

@@ -3,8 +3,10 @@
 
 import type { ConvGeometry } from "../backend.ts";
 import { convOutSize, convTransposeOutSize, type Shape4 } from "../shape.ts";
+import { gradEnabled } from "../context.ts";
 import { Tensor } from "../tensor.ts";
 import { backendOf, pair, shape4 } from "./common.ts";
+import { prelu } from "./prelu.ts";
 
 export interface ConvOptions {
   stride?: number | [number, number];
@@ -35,24 +37,45 @@ function biasGrad(g: Tensor): Tensor {
   return Tensor.fromStorage(be, be.sum(g.storage, shape4(g), [true, false, true, true], 1), [g.shape[1]]);
 }
 
-/** x [N,C,H,W] ⋆ w [O,C,kh,kw] + bias [O] → [N,O,Ho,Wo], as torch.nn.functional.conv2d. */
-export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
-  checkConvInputs("conv2d", x, w, bias, 1, 0);
-  const be = backendOf("conv2d", x, w, bias);
-  const g = geometry("conv2d", opts);
+/** Checks conv2d's operands; returns its backend, geometry and shapes. */
+function conv2dPlan(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvOptions, more: (Tensor | null)[] = []) {
+  checkConvInputs(op, x, w, bias, 1, 0);
+  const be = backendOf(op, x, w, bias, ...more);
+  const g = geometry(op, opts);
   const xs = shape4(x), ws = shape4(w);
   const [N, , H, W] = xs, [O, , KH, KW] = ws;
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
-  if (HO < 1 || WO < 1) throw new Error(`conv2d: kernel ${KH}×${KW} with padding [${g.padding}] does not fit input [${x.shape}]`);
+  if (HO < 1 || WO < 1) throw new Error(`${op}: kernel ${KH}×${KW} with padding [${g.padding}] does not fit input [${x.shape}]`);
+  return { be, g, xs, ws, ys: [N, O, HO, WO] as Shape4 };
+}
+
+/** x [N,C,H,W] ⋆ w [O,C,kh,kw] + bias [O] → [N,O,Ho,Wo], as torch.nn.functional.conv2d. */
+export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  const { be, g, xs, ws, ys } = conv2dPlan("conv2d", x, w, bias, opts);
+  const [, , H, W] = xs, [, , KH, KW] = ws;
   const y = be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g);
-  return Tensor.fromOp("conv2d", be, y, [N, O, HO, WO], [x, w, bias], (dy) => {
-    const dys: Shape4 = [N, O, HO, WO];
+  return Tensor.fromOp("conv2d", be, y, [...ys], [x, w, bias], (dy) => {
     return [
-      x.requiresGrad ? Tensor.fromStorage(be, be.convTranspose2d(dy.storage, dys, w.storage, ws, null, g, [H, W]), x.shape) : null,
-      w.requiresGrad ? Tensor.fromStorage(be, be.conv2dWeightGrad(x.storage, xs, dy.storage, dys, [KH, KW], g), w.shape) : null,
+      x.requiresGrad ? Tensor.fromStorage(be, be.convTranspose2d(dy.storage, ys, w.storage, ws, null, g, [H, W]), x.shape) : null,
+      w.requiresGrad ? Tensor.fromStorage(be, be.conv2dWeightGrad(x.storage, xs, dy.storage, ys, [KH, KW], g), w.shape) : null,
       bias?.requiresGrad ? biasGrad(dy) : null,
     ];
   });
+}
+
+/**
+ * prelu(conv2d(x, w, bias), slope) — one slope, or one per output channel. When no gradient is recorded
+ * (inference, a frozen teacher) it is one kernel: the pre-activation, needed only by a backward, is never
+ * written. Otherwise it is the two ops.
+ */
+export function conv2dPrelu(x: Tensor, w: Tensor, bias: Tensor | null, slope: Tensor, opts: ConvOptions = {}): Tensor {
+  if (gradEnabled() && [x, w, bias, slope].some((t) => t?.requiresGrad)) return prelu(conv2d(x, w, bias, opts), slope);
+  const { be, g, xs, ws, ys } = conv2dPlan("conv2dPrelu", x, w, bias, opts, [slope]);
+  if (slope.rank !== 1 || (slope.size !== 1 && slope.size !== ws[0])) {
+    throw new Error(`conv2dPrelu: ${slope.shape} slopes for ${ws[0]} output channels; need 1 or one per channel`);
+  }
+  const y = be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g, { slope: slope.storage, perChannel: slope.size !== 1 });
+  return Tensor.fromStorage(be, y, [...ys]);
 }
 
 /** x [N,C,H,W], w [C,O,kh,kw] (PyTorch's layout) + bias [O] → [N,O,Ho,Wo], as conv_transpose2d. */

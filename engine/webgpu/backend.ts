@@ -1,7 +1,7 @@
 // The WebGPU backend: storage is a pooled GPUBuffer; every kernel is a WGSL file in shaders/ dispatched
 // through the runtime, which batches all work into one submit until something is read back.
 
-import type { AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../backend.ts";
+import type { AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../backend.ts";
 import { convOutSize, type Shape4 } from "../shape.ts";
 import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
 import * as conv from "./kernels/conv.ts";
@@ -89,8 +89,9 @@ export class WebGpuBackend implements Backend {
     const length = shape.reduce((n, d, i) => (axes[i] ? n : n * d), 1);
     return this.wrap(sum(this.rt, buf(x), shape, axes, scale), length);
   }
-  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry): Storage {
-    const y = conv.conv2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g);
+  conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage {
+    const act = prelu ? { slope: buf(prelu.slope), perChannel: prelu.perChannel } : null;
+    const y = conv.conv2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, act);
     const ho = convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), wo = convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1]);
     return this.wrap(y, xShape[0] * wShape[0] * ho * wo);
   }

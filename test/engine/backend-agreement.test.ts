@@ -325,7 +325,7 @@ function randomConvCases(seed: number, count: number, transposed: boolean): Conv
 const ALL_CONV_CASES = [...CONV_CASES, ...randomConvCases(400, 8, false)];
 const convName = ({ x, o, k, s, p }: ConvCase) => `x${fmt(x)} O=${o} k=${k.join("×")} s=${s.join(",")} p=${p.join(",")}`;
 
-describe("conv2d (with and without bias)", () => {
+describe("conv2d (with and without bias, with and without a PReLU epilogue)", () => {
   ALL_CONV_CASES.forEach((cs, k) => {
     const { x: xShape, o: O, k: [KH, KW], s, p } = cs;
     const [N, C, H, W] = xShape;
@@ -340,6 +340,10 @@ describe("conv2d (with and without bias)", () => {
       const n = N * O * HO * WO;
       await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, st(bias), g)), n, `conv2d+bias ${convName(cs)}`);
       await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, null, g)), n, `conv2d ${convName(cs)}`);
+      // the fused PReLU epilogue: one shared slope, and one per output channel (negative ones included)
+      const shared = h.up([0.25]), perChannel = h.up(rng.uniforms(O, -0.5, 0.75));
+      await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, st(bias), g, { slope: st(shared), perChannel: false })), n, `conv2d+bias+prelu ${convName(cs)}`);
+      await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, null, g, { slope: st(perChannel), perChannel: true })), n, `conv2d+prelu-c ${convName(cs)}`);
     });
   });
 });

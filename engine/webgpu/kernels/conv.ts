@@ -72,7 +72,23 @@ function windowConsts(KH: number, KW: number, g: ConvGeometry): { code: string; 
   };
 }
 
-export function conv2d(rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry): GPUBuffer {
+/**
+ * The output's activation `activate(v, o)`: the identity, or a PReLU whose slopes are binding 5 (so a PReLU after
+ * the convolution costs no pass of its own).
+ */
+function epilogue(prelu: { perChannel: boolean } | null): { code: string; key: string } {
+  if (!prelu) return { code: "fn activate(v: f32, o: u32) -> f32 { return v; }\n", key: "" };
+  const a = prelu.perChannel ? "slope[o]" : "slope[0]";
+  return {
+    code: `@group(0) @binding(5) var<storage, read> slope: array<f32>;\nfn activate(v: f32, o: u32) -> f32 { return select(${a} * v, v, v > 0.0); }\n`,
+    key: prelu.perChannel ? "/prelu-c" : "/prelu",
+  };
+}
+
+export function conv2d(
+  rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry,
+  prelu: { slope: GPUBuffer; perChannel: boolean } | null = null,
+): GPUBuffer {
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
   const y = rt.acquire(N * O * HO * WO);
   const t = tileFor(O);
@@ -82,9 +98,11 @@ export function conv2d(rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GP
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt));
   const span = (t.xt - 1) * g.stride[1] + KW;
   const xwin = KW > 1 && span <= WINDOW_MAX ? span : 0;
+  const act = epilogue(prelu);
   // Without a bias the weights stand in for its binding, which the shader never reads.
   rt.dispatch({
-    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}`, code: `const XWIN: u32 = ${xwin}u;\n` + win.code + wb.code + tiled(conv2dWgsl, t), params, buffers: [x, w, bias ?? w, y],
+    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${act.key}`, code: `const XWIN: u32 = ${xwin}u;\n` + win.code + wb.code + act.code + tiled(conv2dWgsl, t),
+    params, buffers: prelu ? [x, w, bias ?? w, y, prelu.slope] : [x, w, bias ?? w, y],
     workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
   return y;

@@ -1,0 +1,86 @@
+// conv2dPrelu: the same numbers as prelu(conv2d(…)) on both backends; one kernel and no graph when no gradient
+// is recorded, the two recorded ops (same gradients) otherwise; and nn.Sequential(Conv2d, PReLU) uses it.
+
+import { describe, expect, test } from "bun:test";
+import type { Backend } from "../../engine/backend.ts";
+import { conv2d, conv2dPrelu, CpuBackend, nn, noGrad, prelu, Rng, sum, Tensor, tidy } from "../../engine/index.ts";
+import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
+import { maxAbsDiff, relErr, Rng as DataRng, webGpuForFile } from "./util.ts";
+
+const { skip, gpu } = await webGpuForFile("fused conv + PReLU tests");
+const data = new DataRng(4242);
+const X = data.normals(2 * 3 * 9 * 11);
+const Wt = data.normals(5 * 3 * 3 * 3, 0.3);
+const B = data.normals(5);
+const SLOPES = { shared: [0.25], perChannel: [0.1, -0.3, 0.5, 0.0, 0.7] };
+
+function operands(be: Backend, slopes: number[], requiresGrad: boolean) {
+  const opts = { backend: be, requiresGrad };
+  return {
+    x: Tensor.fromArray(X, [2, 3, 9, 11], { backend: be }),
+    w: Tensor.fromArray(Wt, [5, 3, 3, 3], opts),
+    b: Tensor.fromArray(B, [5], opts),
+    a: Tensor.fromArray(slopes, [slopes.length], opts),
+  };
+}
+
+const backends: [string, () => Backend, boolean][] = [
+  ["CPU float32", () => new CpuBackend("float32"), false],
+  ["WebGPU", () => gpu(), true],
+];
+
+for (const [name, backend, needsGpu] of backends) {
+  const t = needsGpu && skip ? test.skip : test;
+  describe(`conv2dPrelu on ${name}`, () => {
+    for (const [kind, slopes] of Object.entries(SLOPES)) {
+      t(`${kind} slope: equals prelu(conv2d) without a graph under noGrad, and records the two ops with gradients`, async () => {
+        const be = backend();
+        const { x, w, b, a } = operands(be, slopes, true);
+        const opts = { stride: 2 as const, padding: 1 };
+        const [fused, plain] = noGrad(() => [conv2dPrelu(x, w, b, a, opts), prelu(conv2d(x, w, b, opts), a)]);
+        expect(fused!.requiresGrad, "no graph under noGrad").toBe(false);
+        expect(fused!.shape).toEqual([2, 5, 5, 6]);
+        const [f, p] = [await fused!.toArray(), await plain!.toArray()];
+        expect(relErr(f, p), "fused = unfused").toBeLessThan(1e-6);
+        expect(f.some((v) => v < 0) && f.some((v) => v > 0), "both sides of the PReLU are exercised").toBe(true);
+        if (be instanceof WebGpuBackend) {
+          const before = be.rt.counters.dispatches;
+          noGrad(() => conv2dPrelu(x, w, b, a, opts)).dispose();
+          expect(be.rt.counters.dispatches - before, "one kernel under noGrad").toBe(1);
+        }
+
+        // with gradients recorded: the same values, and gradients equal to the unfused ops'
+        const grads = async (op: () => Tensor) => {
+          for (const p of [w, b, a]) p.zeroGrad();
+          const out = tidy(() => {
+            const y = op();
+            sum(y).backward();
+            return y;
+          });
+          const r = { y: await out.toArray(), w: await w.grad!.toArray(), b: await b.grad!.toArray(), a: await a.grad!.toArray() };
+          out.dispose();
+          return r;
+        };
+        const g1 = await grads(() => conv2dPrelu(x, w, b, a, opts));
+        const g2 = await grads(() => prelu(conv2d(x, w, b, opts), a));
+        for (const k of ["y", "w", "b", "a"] as const) expect(maxAbsDiff(g1[k], g2[k]), `${k} with gradients`).toBe(0);
+        for (const v of [x, w, b, a, fused!, plain!]) v.dispose();
+      });
+    }
+
+    t("nn.Sequential(Conv2d, PReLU) under noGrad gives the unfused result; a slope count that fits neither is refused", async () => {
+      const be = backend();
+      const rng = new Rng(7);
+      const seq = new nn.Sequential(new nn.Conv2d(3, 5, 3, { padding: 1, rng, backend: be }), new nn.PReLU(5, -0.2, { backend: be }));
+      const x = Tensor.fromArray(X, [2, 3, 9, 11], { backend: be });
+      const conv = seq.layers[0] as nn.Conv2d, act = seq.layers[1] as nn.PReLU;
+      const [fused, plain] = noGrad(() => [seq.forward(x), act.forward(conv.forward(x))]);
+      expect(relErr(await fused!.toArray(), await plain!.toArray())).toBeLessThan(1e-6);
+      const { w, b } = operands(be, [0.1], false);
+      const bad = Tensor.fromArray([0.1, 0.2], [2], { backend: be });
+      expect(() => noGrad(() => conv2dPrelu(x, w, b, bad))).toThrow(/2 slopes for 5 output channels/);
+      for (const v of [x, fused!, plain!, w, b, bad]) v.dispose();
+      seq.dispose();
+    });
+  });
+}
