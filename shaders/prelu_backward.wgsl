@@ -31,10 +31,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   }
   partial[li] = acc;
   workgroupBarrier();
-  // one thread adds the 256 partials: on CPU implementations each barrier of a tree costs more than this
-  if (li == 0u) {
-    var t = 0.0;
-    for (var i = 0u; i < 256u; i++) { t += partial[i]; }
-    dslope_part[c * p.chunks + chunk] = t;
-  }
+  if (li == 0u) { dslope_part[c * p.chunks + chunk] = sum_partials(&partial); }
 }

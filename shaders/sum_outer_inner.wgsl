@@ -46,10 +46,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   }
   partial[li] = acc;
   workgroupBarrier();
-  // one thread adds the 256 partials: on CPU implementations each barrier of a tree costs more than this
-  if (li == 0u && k < p.K) {
-    var t = 0.0;
-    for (var i = 0u; i < 256u; i++) { t += partial[i]; }
-    y[g] = t * p.scale;
-  }
+  if (li == 0u && k < p.K) { y[g] = sum_partials(&partial) * p.scale; }
 }
