@@ -14,15 +14,17 @@ function convGrid(rt: GpuRuntime, op: string, spatial: number, outBlocks: number
   return [Math.min(Math.ceil(spatial / 64), rt.maxGroups), outBlocks, N];
 }
 
+/** Output channels per invocation: a divisor of O up to 8 where there is one, so no accumulator is wasted. */
+function channelBlock(outChannels: number): number {
+  return [8, 4, 6, 7, 5, 3, 2, 1].find((d) => outChannels % d === 0 && (d > 1 || outChannels === 1)) ?? 4;
+}
+
 /**
- * Register tile of the forward kernels: OT output channels × XT output columns per invocation, about 64
- * accumulators (more spill on lavapipe: bench/NOTES.md, entry 10). OT divides O where it can, so no accumulator
- * is wasted; a single output channel gets a row alone.
+ * Register tile of the forward conv: OT output channels × XT = 16 output columns per invocation (measured best
+ * for FSRCNN's 12 and 56 channels, 4×16 and 8×16; bench/NOTES.md, entry 10).
  */
 function tileFor(outChannels: number): { ot: number; xt: number } {
-  if (outChannels === 1) return { ot: 1, xt: 16 };
-  const ot = [8, 4, 6, 7, 5, 3, 2].find((d) => outChannels % d === 0) ?? 4;
-  return { ot, xt: 16 };
+  return { ot: channelBlock(outChannels), xt: 16 };
 }
 
 /**
@@ -34,7 +36,7 @@ function tileFor(outChannels: number): { ot: number; xt: number } {
  */
 function transposedTile(outChannels: number, sw: number): { ot: number; xt: number; rt: number } {
   if (outChannels === 1) return { ot: 1, xt: sw > 1 ? Math.max(1, Math.floor(32 / sw)) : 16, rt: sw };
-  const ot = [8, 4, 6, 7, 5, 3, 2].find((d) => outChannels % d === 0) ?? 4;
+  const ot = channelBlock(outChannels);
   return { ot, xt: Math.min(16, Math.floor(64 / ot)), rt: 1 };
 }
 
@@ -137,7 +139,8 @@ export function convTranspose2d(
  * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB).
  */
 function weightGradTile(O: number, C: number, KW: number): { ot: number; ct: number } {
-  const fit = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0) ?? Math.max(1, Math.min(most, n));
+  // the largest preferred divisor of n within the budget (1 always is one)
+  const fit = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0)!;
   const ot = fit(O, Math.max(1, Math.floor(64 / KW)));
   const ct = fit(C, Math.max(1, Math.floor(64 / (ot * KW))));
   return { ot, ct };
