@@ -139,9 +139,12 @@ export function convTranspose2d(
  * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB).
  */
 function weightGradTile(O: number, C: number, KW: number): { ot: number; ct: number } {
-  // the largest preferred divisor of n within the budget (1 always is one)
+  // the first preferred divisor of n within the budget (1 always is one)
   const fit = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0)!;
-  const ot = fit(O, Math.max(1, Math.floor(64 / KW)));
+  const budget = Math.max(1, Math.floor(64 / KW));
+  // one input channel: the whole budget goes to output channels, as the largest divisor of O within it (the ×4
+  // layer's weight gradient, KW = 9: 7 channels 41 ms, 4 channels 51 ms; bench/NOTES.md, entry 20)
+  const ot = C === 1 ? Math.max(...[1, 2, 3, 4, 5, 6, 7, 8].filter((d) => d <= budget && O % d === 0)) : fit(O, budget);
   const ct = fit(C, Math.max(1, Math.floor(64 / (ot * KW))));
   return { ot, ct };
 }
