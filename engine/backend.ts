@@ -55,6 +55,9 @@ export interface MemoryStats {
   pooledBytes: number;
 }
 
+/** The two distributions of the VID loss's negative log-likelihood (see `nll` below). */
+export type NllKind = "laplace" | "gaussian";
+
 /** A PReLU applied to a convolution's output in the same kernel (when no pre-activation is needed for a backward). */
 export interface PreluEpilogue {
   slope: Storage;
@@ -90,6 +93,17 @@ export interface Backend {
   binary(op: BinaryOp, a: Storage, aShape: Shape4, b: Storage, bShape: Shape4, outShape: Shape4): Storage;
   /** Sums over the axes where `axes[i]` is true (those become 1 in the output), times `scale`. */
   sum(x: Storage, shape: Shape4, axes: readonly boolean[], scale: number): Storage;
+
+  /**
+   * Per element, the negative log-likelihood of `target` under a distribution with mean `mu` and spread
+   * s = a·scale + eps, without its constant: laplace ln(2s) + |mu − t| / s; gaussian (s a variance)
+   * ½·ln s + (mu − t)² / (2s). One pass instead of the eight elementwise ops it replaces.
+   */
+  nll(kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number): Storage;
+  /** Gradients of k·Σ nll with respect to mu and scale, where k = g[0] · factor (g holds one element). */
+  nllBackward(
+    kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number, g: Storage, factor: number,
+  ): { dmu: Storage; dscale: Storage };
 
   /** x [N,C,H,W] ⋆ w [O,C,kh,kw] (+ bias [O]) → [N,O,Ho,Wo], then `prelu` on the output if given */
   conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage;

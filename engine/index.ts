@@ -1,7 +1,7 @@
 // The public surface of the engine, shaped after PyTorch: tensors, functional ops, autograd, modules,
 // optimizers, and the choice of backend.
 
-export type { Backend, FloatArray, MemoryStats, PreluEpilogue } from "./backend.ts";
+export type { Backend, FloatArray, MemoryStats, NllKind, PreluEpilogue } from "./backend.ts";
 export { getDefaultBackend, setDefaultBackend } from "./context.ts";
 export { CpuBackend } from "./cpu/backend.ts";
 export { type BackendChoice, createBackend, init, type InitOptions } from "./init.ts";
@@ -9,6 +9,7 @@ export * as nn from "./nn.ts";
 export { conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
 export { add, div, mul, type Operand, sub } from "./ops/elementwise.ts";
 export { l1Loss, mseLoss } from "./ops/loss.ts";
+export { nllLoss, type NllOptions } from "./ops/nll.ts";
 export { prelu } from "./ops/prelu.ts";
 export { mean, type ReduceOptions, sum } from "./ops/reduce.ts";
 export { abs, clamp, exp, log, neg, sign, softplus, sqrt, square } from "./ops/unary.ts";

@@ -1,6 +1,6 @@
 // PISR's training objectives, following the official loss_factory.py.
 
-import { abs, add, div, l1Loss, log, mean, mul, square, sub, type Tensor } from "../engine/index.ts";
+import { add, l1Loss, mul, nllLoss, type Tensor } from "../engine/index.ts";
 
 export interface TeacherLossTerms {
   loss: Tensor;
@@ -27,16 +27,11 @@ export type VidPdf = "laplace" | "gaussian";
  * C is the channel count; the constant is kept to match the official numbers.
  */
 export function vidLoss(mu: Tensor, scale: Tensor, target: Tensor, pdf: VidPdf = "laplace"): Tensor {
+  if (pdf !== "laplace" && pdf !== "gaussian") throw new Error(`unknown VID pdf "${pdf}": use laplace or gaussian`);
   const constant = (mu.shape[1] * Math.log(2 * Math.PI)) / 2;
-  let nll: Tensor;
-  if (pdf === "laplace") {
-    const b = add(mul(scale, 0.1), 1e-8);
-    nll = add(log(mul(b, 2)), div(abs(sub(mu, target)), b));
-  } else if (pdf === "gaussian") {
-    const v = add(mul(scale, 0.001), 1e-8);
-    nll = add(mul(log(v), 0.5), div(square(sub(mu, target)), mul(v, 2)));
-  } else throw new Error(`unknown VID pdf "${pdf}": use laplace or gaussian`);
-  return add(mean(nll), constant);
+  // one fused kernel per direction (engine/ops/nll.ts); the Gaussian's ½·ln v + (μ − t)²/(2v) is its NLL as is
+  const nll = nllLoss(pdf, mu, scale, target, pdf === "laplace" ? { a: 0.1, eps: 1e-8 } : { a: 0.001, eps: 1e-8 });
+  return add(nll, constant);
 }
 
 export interface StudentLossTerms {

@@ -1,10 +1,13 @@
 // The CPU reference backend: plain loops over typed arrays. In float64 it serves the finite-difference
 // gradient checks; in float32 it is the fallback when no WebGPU adapter exists and the yardstick for benchmarks.
 
-import type { AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../backend.ts";
+import type {
+  AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp,
+} from "../backend.ts";
 import { convOutSize, type Shape4 } from "../shape.ts";
 import * as conv from "./conv.ts";
 import * as ew from "./elementwise.ts";
+import * as nl from "./nll.ts";
 import * as optim from "./optim.ts";
 import * as pr from "./prelu.ts";
 import { sum } from "./reduce.ts";
@@ -74,6 +77,15 @@ export class CpuBackend implements Backend {
   }
   unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args: UnaryArgs = {}): Storage {
     return this.wrap(ew.unaryBackward(op, this.arr(x), this.arr(dy), args, this.alloc));
+  }
+  nll(kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number): Storage {
+    return this.wrap(nl.nll(kind, this.arr(mu), this.arr(scale), this.arr(target), a, eps, this.alloc));
+  }
+  nllBackward(
+    kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number, g: Storage, factor: number,
+  ): { dmu: Storage; dscale: Storage } {
+    const r = nl.nllBackward(kind, this.arr(mu), this.arr(scale), this.arr(target), a, eps, this.arr(g), factor, this.alloc);
+    return { dmu: this.wrap(r.dmu), dscale: this.wrap(r.dscale) };
   }
   binary(op: BinaryOp, a: Storage, aShape: Shape4, b: Storage, bShape: Shape4, outShape: Shape4): Storage {
     return this.wrap(ew.binary(op, this.arr(a), aShape, this.arr(b), bShape, outShape, this.alloc));

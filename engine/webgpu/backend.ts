@@ -1,11 +1,14 @@
 // The WebGPU backend: storage is a pooled GPUBuffer; every kernel is a WGSL file in shaders/ dispatched
 // through the runtime, which batches all work into one submit until something is read back.
 
-import type { AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../backend.ts";
+import type {
+  AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp,
+} from "../backend.ts";
 import { convOutSize, type Shape4 } from "../shape.ts";
 import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
 import * as conv from "./kernels/conv.ts";
 import * as ew from "./kernels/elementwise.ts";
+import * as nl from "./kernels/nll.ts";
 import * as optim from "./kernels/optim.ts";
 import * as pr from "./kernels/prelu.ts";
 import { sum } from "./kernels/reduce.ts";
@@ -81,6 +84,15 @@ export class WebGpuBackend implements Backend {
   }
   unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args: UnaryArgs = {}): Storage {
     return this.wrap(ew.unaryBackward(this.rt, op, buf(x), buf(dy), x.length, args), x.length);
+  }
+  nll(kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number): Storage {
+    return this.wrap(nl.nll(this.rt, kind, buf(mu), buf(scale), buf(target), mu.length, a, eps), mu.length);
+  }
+  nllBackward(
+    kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number, g: Storage, factor: number,
+  ): { dmu: Storage; dscale: Storage } {
+    const r = nl.nllBackward(this.rt, kind, buf(mu), buf(scale), buf(target), mu.length, a, eps, buf(g), factor);
+    return { dmu: this.wrap(r.dmu, mu.length), dscale: this.wrap(r.dscale, mu.length) };
   }
   binary(op: BinaryOp, a: Storage, aShape: Shape4, b: Storage, bShape: Shape4, outShape: Shape4): Storage {
     return this.wrap(ew.binary(this.rt, op, buf(a), aShape, buf(b), bShape, outShape), outShape[0] * outShape[1] * outShape[2] * outShape[3]);

@@ -437,6 +437,26 @@ describe("prelu and preluBackward (shared slope and per channel)", () => {
   }
 });
 
+// ---------------------------------------------------------------- fused VID negative log-likelihood
+
+describe("nll and nllBackward (Laplace and Gaussian)", () => {
+  for (const kind of ["laplace", "gaussian"] as const) {
+    agreement(`${kind}: terms and both gradients, odd lengths`, async (h) => {
+      const rng = new Rng(kind === "laplace" ? 950 : 951);
+      const [a, eps] = kind === "laplace" ? [0.1, 1e-8] : [0.001, 1e-8];
+      for (const n of [1, 257, 4099]) {
+        const mu = h.up(rng.normals(n)), target = h.up(rng.normals(n)), scale = h.up(rng.uniforms(n, 0.05, 3));
+        const g = h.up([0.7]);
+        await h.agree(h.both((b, s) => b.nll(kind, s(mu), s(scale), s(target), a, eps)), n, `nll ${kind} n=${n}`);
+        const gr = gpu().nllBackward(kind, mu.g, scale.g, target.g, a, eps, g.g, 1 / n);
+        const cr = cpu.nllBackward(kind, mu.c, scale.c, target.c, a, eps, g.c, 1 / n);
+        await h.agree(h.track({ g: gr.dmu, c: cr.dmu }), n, `nllBackward ${kind} dmu n=${n}`);
+        await h.agree(h.track({ g: gr.dscale, c: cr.dscale }), n, `nllBackward ${kind} dscale n=${n}`);
+      }
+    });
+  }
+});
+
 // ---------------------------------------------------------------- optimizers
 
 /** Gradients with zeros and magnitudes from 1e-3 to 1e3 mixed in. */

@@ -1,9 +1,13 @@
-// conv2dPrelu: the same numbers as prelu(conv2d(…)) on both backends; one kernel and no graph when no gradient
-// is recorded, the two recorded ops (same gradients) otherwise; and nn.Sequential(Conv2d, PReLU) uses it.
+// Fused ops against the ops they replace. conv2dPrelu: the same numbers as prelu(conv2d(…)) on both backends;
+// one kernel and no graph when no gradient is recorded, the two recorded ops (same gradients) otherwise; and
+// nn.Sequential(Conv2d, PReLU) uses it. nllLoss (the VID loss): the same value and gradients as the composed
+// elementwise ops, in fewer dispatches.
 
 import { describe, expect, test } from "bun:test";
 import type { Backend } from "../../engine/backend.ts";
-import { conv2d, conv2dPrelu, CpuBackend, nn, noGrad, prelu, Rng, sum, Tensor, tidy } from "../../engine/index.ts";
+import {
+  abs, add, conv2d, conv2dPrelu, CpuBackend, div, log, mean, mul, nllLoss, nn, noGrad, prelu, Rng, square, sub, sum, Tensor, tidy,
+} from "../../engine/index.ts";
 import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
 import { maxAbsDiff, relErr, Rng as DataRng, webGpuForFile } from "./util.ts";
 
@@ -82,5 +86,49 @@ for (const [name, backend, needsGpu] of backends) {
       for (const v of [x, fused!, plain!, w, b, bad]) v.dispose();
       seq.dispose();
     });
+  });
+}
+
+/** The NLL mean written with the elementwise ops, as losses/pisr.ts did before the fused kernel. */
+function composedNll(kind: "laplace" | "gaussian", mu: Tensor, scale: Tensor, target: Tensor): Tensor {
+  if (kind === "laplace") {
+    const b = add(mul(scale, 0.1), 1e-8);
+    return mean(add(log(mul(b, 2)), div(abs(sub(mu, target)), b)));
+  }
+  const v = add(mul(scale, 0.001), 1e-8);
+  return mean(add(mul(log(v), 0.5), div(square(sub(mu, target)), mul(v, 2))));
+}
+
+for (const [name, backend, needsGpu] of backends) {
+  const t = needsGpu && skip ? test.skip : test;
+  describe(`nllLoss on ${name}`, () => {
+    for (const kind of ["laplace", "gaussian"] as const) {
+      t(`${kind}: the composed ops' value and gradients (mu, scale, target), in fewer dispatches`, async () => {
+        const be = backend();
+        const shape = [2, 5, 7, 3];
+        const n = 2 * 5 * 7 * 3;
+        const mk = (d: Float32Array) => Tensor.fromArray(d, shape, { backend: be, requiresGrad: true });
+        const mu = mk(data.normals(n)), target = mk(data.normals(n)), scale = mk(data.uniforms(n, 0.05, 3));
+        const opts = kind === "laplace" ? { a: 0.1, eps: 1e-8 } : { a: 0.001, eps: 1e-8 };
+        const run = async (f: () => Tensor) => {
+          for (const p of [mu, scale, target]) p.zeroGrad();
+          const before = be instanceof WebGpuBackend ? be.rt.counters.dispatches : 0;
+          const loss = tidy(() => {
+            const l = f();
+            l.backward();
+            return l;
+          });
+          const dispatches = be instanceof WebGpuBackend ? be.rt.counters.dispatches - before : 0;
+          const r = { loss: await loss.toArray(), mu: await mu.grad!.toArray(), scale: await scale.grad!.toArray(), target: await target.grad!.toArray(), dispatches };
+          loss.dispose();
+          return r;
+        };
+        const fused = await run(() => nllLoss(kind, mu, scale, target, opts));
+        const composed = await run(() => composedNll(kind, mu, scale, target));
+        for (const k of ["loss", "mu", "scale", "target"] as const) expect(relErr(fused[k], composed[k]), `${k}`).toBeLessThan(1e-5);
+        if (be instanceof WebGpuBackend) expect(fused.dispatches, "dispatches, fused vs composed").toBeLessThan(composed.dispatches / 2);
+        for (const v of [mu, scale, target]) v.dispose();
+      });
+    }
   });
 }

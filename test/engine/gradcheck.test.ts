@@ -11,7 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { CpuBackend, CpuStorage } from "../../engine/cpu/backend.ts";
 import {
-  abs, add, clamp, conv2d, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, noGrad, prelu, softplus, sqrt, square,
+  abs, add, clamp, conv2d, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, nllLoss, noGrad, prelu, softplus, sqrt, square,
   sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import { Rng } from "./util.ts";
@@ -234,6 +234,14 @@ describe("gradcheck: losses (float64 CPU)", () => {
     check((t) => l1Loss(t[0], t[1]), [inp([2, 3, 2, 5], pred), inp([2, 3, 2, 5], target)]);
   });
   test("mseLoss, both arguments require grad", () => check((t) => mseLoss(t[0], t[1]), [inp([2, 3, 2, 5]), inp([2, 3, 2, 5])]));
+  for (const [kind, opts] of [["laplace", { a: 0.1, eps: 1e-8 }], ["gaussian", { a: 0.001, eps: 1e-8 }]] as const) {
+    test(`nllLoss ${kind} (the fused VID loss) w.r.t. mu, scale and target (no ties: |mu − target| ≥ 1e-3)`, () => {
+      const target = randn(40);
+      const mu = target.map((v) => v + (rng.random() < 0.5 ? -1 : 1) * rng.uniform(1e-3, 1));
+      // the spread a·scale + eps must stay well above 0: scale in [0.5, 3]
+      check((t) => nllLoss(kind, t[0], t[1], t[2], opts), [inp([2, 4, 5], mu), inp([2, 4, 5], uniform(40, 0.5, 3)), inp([2, 4, 5], target)]);
+    });
+  }
 });
 
 describe("gradcheck: composite (float64 CPU)", () => {
