@@ -1,8 +1,10 @@
-// Transposed convolution in gather form over output phases, register-tiled (OT output channels × XT outputs).
+// Transposed convolution in gather form over output phases, register-tiled (OT output channels × XT × RT outputs).
 // Output column ox receives x[·,ix]·w[·,kx] for ix·SW + kx = ox + PW, so outputs sharing the residue
-// r = (ox + PW) mod SW use the same taps kx = r, r + SW, … and consecutive inputs: an invocation takes XT such
-// outputs (ox = q·SW + r − PW for q = q0 … q0+XT−1). Rows likewise: output row oy meets kernel rows
-// ky = (oy + PH) mod SH + jy·SH. No atomics, no zero-stuffing, no wasted taps.
+// r = (ox + PW) mod SW use the same taps kx = r, r + SW, … and consecutive inputs. An invocation takes XT
+// quotients q0 … q0+XT−1 and RT residues r0 … r0+RT−1 (RT = SW: every one, or 1): its outputs
+// ox = q·SW + r − PW of one row all read the same XT + TAPS − 1 inputs, loaded once. Rows likewise: output row
+// oy meets kernel rows ky = (oy + PH) mod SH + jy·SH; rows are numbered by that phase, so the lanes of a
+// workgroup share their kernel rows. No atomics, no zero-stuffing, no wasted taps.
 // The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
 // and the weights' binding 2 with its accessor `weight(i)` (see conv2d.wgsl). The grid is (spatial groups,
 // output-channel blocks, batch).
