@@ -45,6 +45,20 @@ function maximalLimits(adapter: GPUAdapter): Record<string, number> {
   return limits;
 }
 
+const DEVICE_ATTEMPTS = 3;
+
+/** A device with every limit and the timestamp feature where the adapter has them; null when none comes back. */
+async function openDevice(adapter: GPUAdapter): Promise<GPUDevice | null> {
+  try {
+    // timestamps let the runtime profile kernels; ask for them where the adapter has them
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query") ? ["timestamp-query"] : [];
+    return (await adapter.requestDevice({ requiredLimits: maximalLimits(adapter), requiredFeatures } as GPUDeviceDescriptor)) ?? null;
+  } catch {
+    // some implementations reject limits they report; defaults still work
+    return (await adapter.requestDevice().catch(() => null)) ?? null;
+  }
+}
+
 /** Returns a usable device, or a reason why there is none. */
 export async function requestGpuDevice(): Promise<GpuDevice | { reason: string }> {
   let gpu: GPU | undefined;
@@ -54,18 +68,21 @@ export async function requestGpuDevice(): Promise<GpuDevice | { reason: string }
     return { reason: `WebGPU bindings failed to load (${(e as Error).message})` };
   }
   if (!gpu) return { reason: "this runtime exposes no WebGPU" };
-  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
-  if (!adapter) return { reason: "no WebGPU adapter found" };
-  const info = adapter.info;
-  if (isNullAdapter(info)) return { reason: `the only adapter is Dawn's "${info.device}", which computes nothing (no Vulkan driver)` };
-  let device: GPUDevice;
-  try {
-    // timestamps let the runtime profile kernels; ask for them where the adapter has them
-    const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query") ? ["timestamp-query"] : [];
-    device = await adapter.requestDevice({ requiredLimits: maximalLimits(adapter), requiredFeatures } as GPUDeviceDescriptor);
-  } catch {
-    device = await adapter.requestDevice(); // some implementations reject limits they report; defaults still work
+  // Creating a device can fail once in a while (seen once in the main job, whose stages open five devices one
+  // after another): bun-webgpu then rejects, and asked again, the adapter it now holds invalid answers with no
+  // device at all. Wait a moment and try again with a fresh adapter.
+  let adapter: GPUAdapter | null = null;
+  let device: GPUDevice | null = null;
+  for (let attempt = 0; attempt < DEVICE_ATTEMPTS && !device; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * attempt));
+    adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) return { reason: "no WebGPU adapter found" };
+    const info = adapter.info;
+    if (isNullAdapter(info)) return { reason: `the only adapter is Dawn's "${info.device}", which computes nothing (no Vulkan driver)` };
+    device = await openDevice(adapter);
   }
+  if (!adapter || !device) return { reason: `the adapter returned no device (${DEVICE_ATTEMPTS} attempts)` };
+  const info = adapter.info;
   if (!(await selfTest(device))) {
     device.destroy();
     return { reason: `adapter "${info.description || info.device}" failed a compute self-test` };

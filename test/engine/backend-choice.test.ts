@@ -96,6 +96,28 @@ describe("the null-adapter guard", () => {
     expect(requested).toBe(0);
   });
 
+  test("an adapter that gives no device is asked again with a fresh adapter, then refused with a reason", async () => {
+    let adapters = 0, devices = 0;
+    const noDevice = {
+      info: { vendor: "mesa", architecture: "software", device: "llvmpipe", description: "llvmpipe (fake)" },
+      limits: {},
+      features: new Set<string>(),
+      // what bun-webgpu answers once it holds an adapter invalid after a failed request
+      requestDevice: async () => {
+        devices++;
+        return undefined;
+      },
+    };
+    Object.defineProperty(globalThis, "navigator", {
+      value: { gpu: { requestAdapter: async () => (adapters++, noDevice) } },
+      configurable: true, writable: true,
+    });
+    const r = await requestGpuDevice();
+    expect((r as { reason: string }).reason).toMatch(/returned no device \(3 attempts\)/);
+    expect(adapters).toBe(3);
+    expect(devices).toBeGreaterThanOrEqual(3);
+  });
+
   test("with only a null adapter, createBackend('webgpu') throws saying how to get WebGPU", async () => {
     fakeGpu(nullAdapter);
     const err = await createBackend("webgpu", null).then(() => null, (e: Error) => e);
