@@ -59,7 +59,11 @@ async function validate(model: PisrModel, teacherMode: boolean, backend: Backend
   return total / pairs.length;
 }
 
-export async function train(cfg: TrainConfig, opts: { resume?: boolean } & TrainHooks = {}): Promise<TrainResult> {
+/**
+ * Trains one stage. `opts.backend` runs it on a backend the caller owns (the pipeline shares one across its stages,
+ * so its kernels compile once); otherwise one is created from `cfg.backend` and destroyed at the end.
+ */
+export async function train(cfg: TrainConfig, opts: { resume?: boolean; backend?: Backend } & TrainHooks = {}): Promise<TrainResult> {
   validateConfig(cfg);
   const log = opts.log ?? ((l: string) => console.log(l));
   const dir = cfg.out;
@@ -71,7 +75,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
   mkdirSync(dir, { recursive: true });
   writeFileSync(paths.config, JSON.stringify(cfg, null, 2) + "\n");
 
-  const backend = await createBackend(cfg.backend, log);
+  const backend = opts.backend ?? (await createBackend(cfg.backend, log));
   log(`backend: ${backend.description}`);
   const model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
   let teacher: PisrModel | null = null;
@@ -193,7 +197,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
     model.dispose();
     teacher?.dispose();
     optimizer.dispose();
-    backend.destroy();
+    if (!opts.backend) backend.destroy();
   }
   if (interrupted) process.exitCode = 130;
   return { steps: step, losses, bestPsnr, runDir: dir };
