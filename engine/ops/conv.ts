@@ -6,7 +6,7 @@ import { convOutSize, convTransposeOutSize, type Shape4 } from "../shape.ts";
 import { gradEnabled } from "../context.ts";
 import { Tensor } from "../tensor.ts";
 import { backendOf, pair, shape4 } from "./common.ts";
-import { prelu } from "./prelu.ts";
+import { checkSlopes, prelu } from "./prelu.ts";
 
 export interface ConvOptions {
   stride?: number | [number, number];
@@ -71,10 +71,8 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: C
 export function conv2dPrelu(x: Tensor, w: Tensor, bias: Tensor | null, slope: Tensor, opts: ConvOptions = {}): Tensor {
   if (gradEnabled() && [x, w, bias, slope].some((t) => t?.requiresGrad)) return prelu(conv2d(x, w, bias, opts), slope);
   const { be, g, xs, ws, ys } = conv2dPlan("conv2dPrelu", x, w, bias, opts, [slope]);
-  if (slope.rank !== 1 || (slope.size !== 1 && slope.size !== ws[0])) {
-    throw new Error(`conv2dPrelu: ${slope.shape} slopes for ${ws[0]} output channels; need 1 or one per channel`);
-  }
-  const y = be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g, { slope: slope.storage, perChannel: slope.size !== 1 });
+  const perChannel = checkSlopes("conv2dPrelu", slope, ws[0], `${ws[0]} output channels`);
+  const y = be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g, { slope: slope.storage, perChannel });
   return Tensor.fromStorage(be, y, [...ys]);
 }
 

@@ -3,12 +3,19 @@
 import { Tensor } from "../tensor.ts";
 import { backendOf, shape4 } from "./common.ts";
 
-export function prelu(x: Tensor, slope: Tensor): Tensor {
+/**
+ * Checks a PReLU's slopes against the channels they act on (null: the input has no channel axis); returns whether
+ * there is one slope per channel. `what` names those channels in the error.
+ */
+export function checkSlopes(op: string, slope: Tensor, channels: number | null, what: string): boolean {
+  if (slope.rank !== 1) throw new Error(`${op}: slope must be 1-D, got [${slope.shape}]`);
   const perChannel = slope.size !== 1;
-  if (slope.rank !== 1) throw new Error(`prelu: slope must be 1-D, got [${slope.shape}]`);
-  if (perChannel && (x.rank < 2 || slope.size !== x.shape[1])) {
-    throw new Error(`prelu: ${slope.size} slopes for input [${x.shape}]; need 1 or one per channel (dimension 1)`);
-  }
+  if (perChannel && slope.size !== channels) throw new Error(`${op}: ${slope.size} slopes for ${what}; need 1 or one per channel`);
+  return perChannel;
+}
+
+export function prelu(x: Tensor, slope: Tensor): Tensor {
+  const perChannel = checkSlopes("prelu", slope, x.rank >= 2 ? x.shape[1]! : null, `input [${x.shape}] (channels: dimension 1)`);
   const be = backendOf("prelu", x, slope);
   // channels sit at dimension 1 whatever the rank; view the input as [N, C, rest, 1]
   const xs = x.rank >= 2 ? ([x.shape[0], x.shape[1], x.size / (x.shape[0] * x.shape[1]), 1] as const) : shape4(x);
