@@ -29,37 +29,34 @@ export function sum(rt: GpuRuntime, x: GPUBuffer, shape: Shape4, axes: readonly 
   const outputs = sizeOf(shape.map((d, i) => (axes[i] ? 1 : d)));
   const count = sizeOf(shape.filter((_, i) => axes[i]));
   const mask = axes.reduce((m, on, i) => (on ? m | (1 << i) : m), 0);
-  // Few outputs over many elements (a loss, a bias gradient) would keep one core busy per output:
-  // split each into chunks, then sum the chunk partials in a second pass.
-  const chunks = chunksFor(outputs, count);
-  const chunkLen = Math.ceil(count / chunks);
-  const partials = rt.acquire(outputs * chunks);
-  rt.dispatch({
-    key: "sum", code: sumWgsl, params: new Params().u32(outputs, count, mask).f32(chunks === 1 ? scale : 1).u32(...shape, chunks, chunkLen),
-    buffers: [x, partials], workgroups: rt.grid(outputs * chunks),
-  });
-  if (chunks === 1) return partials;
-  const y = sum(rt, partials, [1, 1, outputs, chunks], [false, false, false, true], scale);
-  rt.giveBack(partials);
-  return y;
+  return chunked(rt, outputs, count, scale, (chunks, chunkLen, first) => ({
+    key: "sum", code: sumWgsl, params: new Params().u32(outputs, count, mask).f32(first).u32(...shape, chunks, chunkLen), buffers: [x],
+  }));
 }
 
-/** Chunks per output: few outputs over many elements would keep one core busy per output. */
-function chunksFor(outputs: number, count: number): number {
-  return outputs < 64 ? Math.min(256, Math.max(1, Math.floor(count / CHUNK))) : 1;
+/**
+ * Runs a reduction of `outputs` sums over `count` elements each, as `chunks` partial sums per output when few
+ * outputs would otherwise keep one core busy each (a loss, a bias gradient), then sums the partials in a second
+ * pass. `pass` gives the first pass's kernel (its output buffer is appended) for a chunk count and length and the
+ * scale it applies (1 when a second pass follows).
+ */
+function chunked(
+  rt: GpuRuntime, outputs: number, count: number, scale: number,
+  pass: (chunks: number, chunkLen: number, scale: number) => { key: string; code: string; params: Params; buffers: GPUBuffer[] },
+): GPUBuffer {
+  const chunks = outputs < 64 ? Math.min(256, Math.max(1, Math.floor(count / CHUNK))) : 1;
+  const partials = rt.acquire(outputs * chunks);
+  const d = pass(chunks, Math.ceil(count / chunks), chunks === 1 ? scale : 1);
+  rt.dispatch({ ...d, buffers: [...d.buffers, partials], workgroups: rt.grid(outputs * chunks) });
+  if (chunks === 1) return partials;
+  // the partials are [outputs, chunks]: sum the last axis
+  const y = sumOuterInner(rt, partials, { R1: 1, K: outputs, R2: chunks }, scale);
+  rt.giveBack(partials);
+  return y;
 }
 
 function sumOuterInner(rt: GpuRuntime, x: GPUBuffer, { R1, K, R2 }: { R1: number; K: number; R2: number }, scale: number): GPUBuffer {
-  const chunks = chunksFor(K, R1 * R2);
-  const chunkLen = Math.ceil((R1 * R2) / chunks);
-  const partials = rt.acquire(K * chunks);
-  rt.dispatch({
-    key: "sum_outer_inner", code: sumOuterInnerWgsl, params: new Params().u32(K, R1, R2).f32(chunks === 1 ? scale : 1).u32(chunks, chunkLen),
-    buffers: [x, partials], workgroups: rt.grid(K * chunks),
-  });
-  if (chunks === 1) return partials;
-  // the partials are [K, chunks]: sum the last axis
-  const y = sumOuterInner(rt, partials, { R1: 1, K, R2: chunks }, scale);
-  rt.giveBack(partials);
-  return y;
+  return chunked(rt, K, R1 * R2, scale, (chunks, chunkLen, first) => ({
+    key: "sum_outer_inner", code: sumOuterInnerWgsl, params: new Params().u32(K, R1, R2).f32(first).u32(chunks, chunkLen), buffers: [x],
+  }));
 }
