@@ -44,30 +44,25 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
         if (iy < 0 || iy >= i32(p.H)) { continue; }
         let row = i32((plane + u32(iy)) * p.W);
         let wk = c * kk + ky * KW;
-        if (XWIN > 0u) {
-          // the XT outputs' taps read XWIN = (XT − 1)·SW + KW consecutive inputs: load each once
-          var xw: array<f32, max(XWIN, 1u)>;
-          for (var m = 0u; m < XWIN; m++) {
-            let ix = ix0 + i32(m);
-            xw[m] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
-          }
-          for (var kx = 0u; kx < KW; kx++) {
-            var wv: array<f32, OT>;
-            for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + kx); }
-            for (var t = 0u; t < XT; t++) {
-              let xv = xw[t * SW + kx];
-              for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
-            }
-          }
-        } else {
-          for (var kx = 0u; kx < KW; kx++) {
-            var wv: array<f32, OT>;
-            for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + kx); }
-            for (var t = 0u; t < XT; t++) {
+        // with a window (XWIN > 0) the XT outputs' taps read XWIN = (XT − 1)·SW + KW consecutive inputs: load each
+        // once; without one (too long to keep in registers), load per tap. XWIN is a constant: one branch remains.
+        var xw: array<f32, max(XWIN, 1u)>;
+        for (var m = 0u; m < XWIN; m++) {
+          let ix = ix0 + i32(m);
+          xw[m] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
+        }
+        for (var kx = 0u; kx < KW; kx++) {
+          var wv: array<f32, OT>;
+          for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + kx); }
+          for (var t = 0u; t < XT; t++) {
+            var xv: f32;
+            if (XWIN > 0u) {
+              xv = xw[t * SW + kx];
+            } else {
               let ix = ix0 + i32(t * SW + kx);
-              let xv = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
-              for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
+              xv = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
             }
+            for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
           }
         }
       }
