@@ -17,11 +17,11 @@ const be = await WebGpuBackend.create();
 const model = new PisrModel(mode, { scale: S }, { backend: be });
 const teacher = mode === "student" ? new PisrModel("teacher", { scale: S }, { backend: be }) : null;
 const opt = new Adam(model.parameters());
-const hrData = Float32Array.from({ length: B * P * P }, Math.random);
-const lrData = Float32Array.from({ length: B * (P / S) ** 2 }, Math.random);
+// inputs made once, outside the timed steps (infer: one LR image, P × B; training: B HR patches and their LR)
+const hrData = infer ? new Float32Array(0) : Float32Array.from({ length: B * P * P }, Math.random);
+const lrData = infer ? Float32Array.from({ length: P * B }, Math.random) : Float32Array.from({ length: B * (P / S) ** 2 }, Math.random);
 
-const inferStep = () =>
-  tidy(() => noGrad(() => sum(model.forward(Tensor.fromArray(Float32Array.from({ length: P * B }, Math.random), [1, 1, P, B], { backend: be })))));
+const inferStep = () => tidy(() => noGrad(() => sum(model.forward(Tensor.fromArray(lrData, [1, 1, P, B], { backend: be })))));
 const trainStep = () =>
   tidy(() => {
     const hr = Tensor.fromArray(hrData, [B, 1, P, P], { backend: be });
