@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Backend, createBackend } from "../engine/index.ts";
+import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
 import { readImage } from "../image/decode.ts";
 import { writePng } from "../image/encode.ts";
@@ -133,12 +133,9 @@ async function evalCommand(argv: string[]): Promise<void> {
   }
 }
 
-/**
- * PSNR/SSIM of a checkpoint (or "bicubic") on each set; one progress line per set goes to `log`. `backend` is a
- * choice (a backend is created and destroyed here) or a backend the caller owns.
- */
+/** PSNR/SSIM of a checkpoint (or "bicubic") on each set; one progress line per set goes to `log`. */
 export async function evaluateModel(
-  model: string, sets: string[], scale: number | undefined, backend: BackendChoice | Backend, limit?: number,
+  model: string, sets: string[], scale: number | undefined, backendChoice: BackendChoice, limit?: number,
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<SetResult[]> {
   const each = async (s: string, factor: number, upscaler: Upscaler): Promise<SetResult> => {
@@ -154,15 +151,15 @@ export async function evaluateModel(
     for (const s of sets) out.push(await each(s, scale, bicubicUpscaler));
     return out;
   }
-  const be = typeof backend === "string" ? await createBackend(backend) : backend;
+  const backend = await createBackend(backendChoice);
   try {
-    const { model: net } = await loadModel(model, be);
+    const { model: net } = await loadModel(model, backend);
     if (scale && scale !== net.config.scale) die(`${model} is a ×${net.config.scale} model, not ×${scale}`);
-    for (const s of sets) out.push(await each(s, net.config.scale, (lr: Plane) => upscalePlane(net, be, lr)));
+    for (const s of sets) out.push(await each(s, net.config.scale, (lr: Plane) => upscalePlane(net, backend, lr)));
     net.dispose();
     return out;
   } finally {
-    if (be !== backend) be.destroy();
+    backend.destroy();
   }
 }
 
@@ -203,21 +200,14 @@ async function pipelineCommand(argv: string[]): Promise<void> {
     backend: (v.backend ?? "auto") as BackendChoice, train: trainDirs, val: defaultVal(), valLimit: 5, out: "",
   };
   console.log(`PISR pipeline ×${scale}: ${steps} steps per stage, patch ${base.patch}, batch ${base.batch} → ${out}`);
-  // one backend for every stage and evaluation: each kernel compiles once, and one device is opened, not five
-  const backend = await createBackend(base.backend);
-  const rows: { name: string; results: SetResult[] }[] = [];
-  try {
-    await train({ ...base, mode: "teacher", out: join(out, "teacher") }, { backend });
-    await train({ ...base, mode: "student", teacher: join(out, "teacher", "last.safetensors"), out: join(out, "student") }, { backend });
-    await train({ ...base, mode: "baseline", out: join(out, "baseline") }, { backend });
-    const sets = resolveSets(v.sets);
-    const limit = v.limit ? num(v.limit, "limit", 0) : undefined;
-    rows.push({ name: "bicubic", results: await evaluateModel("bicubic", sets, scale, backend, limit) });
-    for (const stage of ["baseline", "student"]) {
-      rows.push({ name: `FSRCNN ${stage === "student" ? "PISR student" : "baseline"}`, results: await evaluateModel(join(out, stage, "last.safetensors"), sets, scale, backend, limit) });
-    }
-  } finally {
-    backend.destroy();
+  await train({ ...base, mode: "teacher", out: join(out, "teacher") });
+  await train({ ...base, mode: "student", teacher: join(out, "teacher", "last.safetensors"), out: join(out, "student") });
+  await train({ ...base, mode: "baseline", out: join(out, "baseline") });
+  const sets = resolveSets(v.sets);
+  const limit = v.limit ? num(v.limit, "limit", 0) : undefined;
+  const rows = [{ name: "bicubic", results: await evaluateModel("bicubic", sets, scale, base.backend, limit) }];
+  for (const stage of ["baseline", "student"]) {
+    rows.push({ name: `FSRCNN ${stage === "student" ? "PISR student" : "baseline"}`, results: await evaluateModel(join(out, stage, "last.safetensors"), sets, scale, base.backend, limit) });
   }
   const table = formatTable(rows);
   await Bun.write(join(out, "results.md"), table + "\n");

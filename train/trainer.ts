@@ -59,11 +59,7 @@ async function validate(model: PisrModel, teacherMode: boolean, backend: Backend
   return total / pairs.length;
 }
 
-/**
- * Trains one stage. `opts.backend` runs it on a backend the caller owns (the pipeline shares one across its stages,
- * so its kernels compile once); otherwise one is created from `cfg.backend` and destroyed at the end.
- */
-export async function train(cfg: TrainConfig, opts: { resume?: boolean; backend?: Backend } & TrainHooks = {}): Promise<TrainResult> {
+export async function train(cfg: TrainConfig, opts: { resume?: boolean } & TrainHooks = {}): Promise<TrainResult> {
   validateConfig(cfg);
   const log = opts.log ?? ((l: string) => console.log(l));
   const dir = cfg.out;
@@ -75,7 +71,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; backend?
   mkdirSync(dir, { recursive: true });
   writeFileSync(paths.config, JSON.stringify(cfg, null, 2) + "\n");
 
-  const backend = opts.backend ?? (await createBackend(cfg.backend, log));
+  const backend = await createBackend(cfg.backend, log);
   log(`backend: ${backend.description}`);
   const model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
   let teacher: PisrModel | null = null;
@@ -197,7 +193,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean; backend?
     model.dispose();
     teacher?.dispose();
     optimizer.dispose();
-    if (!opts.backend) backend.destroy();
+    backend.destroy();
   }
   if (interrupted) process.exitCode = 130;
   return { steps: step, losses, bestPsnr, runDir: dir };

@@ -68,8 +68,8 @@ export async function requestGpuDevice(): Promise<GpuDevice | { reason: string }
     return { reason: `WebGPU bindings failed to load (${(e as Error).message})` };
   }
   if (!gpu) return { reason: "this runtime exposes no WebGPU" };
-  // Creating a device can fail once in a while (seen once when the main job still opened a device per stage,
-  // five in a row): bun-webgpu then rejects, and asked again, the adapter it now holds invalid answers with no
+  // Creating a device can fail once in a while (seen once in the main job, whose stages open five devices one
+  // after another): bun-webgpu then rejects, and asked again, the adapter it now holds invalid answers with no
   // device at all. Wait a moment and try again with a fresh adapter.
   let adapter: GPUAdapter | null = null;
   let device: GPUDevice | null = null;

@@ -180,24 +180,3 @@ test("a 5-step baseline run (CPU backend)", async () => {
   expect(metadata.architecture).toBe("baseline");
   expect([...tensors.keys()].every((n) => n.startsWith("backbone.network.") && !n.includes("encoder"))).toBe(true);
 });
-
-test("a backend passed in (as the pipeline shares one) is used by train and evaluateModel and left alive", async () => {
-  const backend = await createBackend("cpu");
-  let destroyed = 0;
-  const destroy = backend.destroy.bind(backend);
-  backend.destroy = () => {
-    destroyed++;
-    destroy();
-  };
-  const run = await train(config("baseline", "cpu", { itersPerEpoch: 2, val: null, batch: 2, out: join(dir, "shared-backend") }), { log: quiet, backend });
-  expect(run.steps).toBe(2);
-  const results = await evaluateModel(join(run.runDir, "last.safetensors"), [data], 2, backend, 1, quiet);
-  expect(results[0].images).toHaveLength(1);
-  expect(Number.isFinite(results[0].psnr)).toBe(true);
-  expect(destroyed, "neither destroyed the caller's backend").toBe(0);
-  const x = backend.upload([1, 2]);
-  expect(Array.from(await backend.read(x))).toEqual([1, 2]);
-  backend.release(x);
-  backend.destroy();
-  expect(destroyed).toBe(1);
-});
