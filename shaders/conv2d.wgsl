@@ -2,15 +2,15 @@
 // columns, so every input value it loads feeds OT multiply-adds and every weight XT. OT and XT are
 // compile-time constants the host prepends (engine/webgpu/kernels/conv.ts picks them per layer shape), as are
 // the kernel size KH×KW, strides SH, SW and paddings PH, PW (so the window loops unroll and their index
-// arithmetic folds), and the weights' binding 2 with its accessor `weight(i)`: a uniform buffer when they fit
-// (cheaper loads on CPU implementations), storage otherwise; and the output's `activate(v, o)` (identity or PReLU).
+// arithmetic folds), the weights' binding 2 with its accessor `weight(i)`: a uniform buffer when they fit
+// (cheaper loads on CPU implementations), storage otherwise; the input's binding 1 with its accessors `input(i)`
+// and `input_window(row, ix0)` (vec4 loads where rows are aligned); and the output's `activate(v, o)`.
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·SH−PH+ky, ox·SW−PW+kx] · w[o,c,ky,kx]
 // The grid is (spatial groups, output-channel blocks, batch), so a workgroup shares its image and channels.
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, x_blocks: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
@@ -47,10 +47,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
         // with a window (XWIN > 0) the XT outputs' taps read XWIN = (XT − 1)·SW + KW consecutive inputs: load each
         // once; without one (too long to keep in registers), load per tap. XWIN is a constant: one branch remains.
         var xw: array<f32, max(XWIN, 1u)>;
-        for (var m = 0u; m < XWIN; m++) {
-          let ix = ix0 + i32(m);
-          xw[m] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
-        }
+        if (XWIN > 0u) { xw = input_window(row, ix0); }
         for (var kx = 0u; kx < KW; kx++) {
           var wv: array<f32, OT>;
           for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + kx); }
@@ -60,7 +57,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
               xv = xw[t * SW + kx];
             } else {
               let ix = ix0 + i32(t * SW + kx);
-              xv = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
+              xv = select(0.0, input(row + clamp(ix, 0, W - 1)), ix >= 0 && ix < W);
             }
             for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
           }

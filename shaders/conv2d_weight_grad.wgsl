@@ -2,19 +2,12 @@
 // One workgroup per kernel row ky and block of OT output × CT input channels; it accumulates the whole row of
 // taps kx = 0 … KW−1 for that block. Its 64 threads share the output rows (n, oy) and walk each along ox, XB
 // columns per step: OT·XB dy values and the CT·XWIN inputs those columns' taps read, for OT·CT·KW·XB
-// multiply-adds. Their partial sums meet in workgroup memory (no atomics). OT, CT, XB and the window (KH, KW,
-// SH, SW, PH, PW) are compile-time constants the host prepends (engine/webgpu/kernels/conv.ts).
-struct Params {
-  N: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32,
-}
-@group(0) @binding(0) var<uniform> p: Params;
+// multiply-adds. Their partial sums meet in workgroup memory (conv2d_weight_grad_block.wgsl). OT, CT, XB and
+// the window (KH, KW, SH, SW, PH, PW) are compile-time constants the host prepends (engine/webgpu/kernels/conv.ts).
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 
-const ACC = OT * CT * KW;
 const XWIN = (XB - 1u) * SW + KW;
-var<workgroup> part: array<array<f32, ACC>, 64>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -61,15 +54,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
       }
     }
   }
-  part[li] = acc;
-  workgroupBarrier();
-  // thread k adds up sum k of the block over the 64 threads (one barrier: a tree would cost six)
-  for (var k = li; k < ACC; k += 64u) {
-    var t = 0.0;
-    for (var i = 0u; i < 64u; i++) { t += part[i][k]; }
-    let o = o0 + k / (CT * KW);
-    let c = c0 + (k / KW) % CT;
-    let kx = k % KW;
-    if (o < p.O && c < p.C) { dw[((o * p.C + c) * KH + ky) * KW + kx] = t; }
-  }
+  write_block(li, acc, ky, c0, o0);
 }

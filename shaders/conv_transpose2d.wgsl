@@ -6,13 +6,13 @@
 // oy meets kernel rows ky = (oy + PH) mod SH + jy·SH; rows are numbered by that phase, so the lanes of a
 // workgroup share their kernel rows. No atomics, no zero-stuffing, no wasted taps.
 // The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
-// and the weights' binding 2 with its accessor `weight(i)` (see conv2d.wgsl). The grid is (spatial groups,
+// the weights' binding 2 with its accessor `weight(i)`, and the input's binding 1 with `input_window(row, ix0)`
+// (see conv2d.wgsl). The grid is (spatial groups,
 // output-channel blocks, batch).
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32, M: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
@@ -27,7 +27,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     oc[j] = min(o0 + j, p.O - 1u);
     b[j] = select(0.0, bias[oc[j]], p.has_bias != 0u);
   }
-  let W = i32(p.W);
   for (var sg = wg.x; sg * 64u < p.spatial; sg += groups.x) {
     let s = sg * 64u + li;
     if (s >= p.spatial) { break; }
@@ -53,11 +52,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
         let iy = m - jy; // (ty − ky) / SH
         let row = i32((plane + iy) * p.W);
         // the XT outputs and their TAPS column taps read inputs q0 − (TAPS − 1) … q0 + XT − 1: load them once
-        var xw: array<f32, XT + TAPS - 1u>;
-        for (var k = 0u; k < XT + TAPS - 1u; k++) {
-          let ix = i32(q0 + k) - i32(TAPS - 1u);
-          xw[k] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W);
-        }
+        let xw = input_window(row, i32(q0) - i32(TAPS - 1u));
         for (var jx = 0u; jx < TAPS; jx++) {
           for (var i = 0u; i < RT; i++) {
             let kx = r0 + i + jx * SW;

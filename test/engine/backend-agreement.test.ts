@@ -304,25 +304,42 @@ const CONV_CASES: ConvCase[] = [
 ];
 
 /**
- * Random geometries: batch 1–3, channels from {1,3,12}, kernels 1–5 per axis, strides 1–4, paddings 0–4, inputs
- * up to 20×20; drawn again until the (transposed, with output padding 0) convolution has an output.
+ * Rows whose width is a multiple of 4: the GPU kernels read them as vec4s (and the weight gradient also needs
+ * WO % 4 = 0). Every window lead (padding mod 4), strides 1–4, a 1×1 window, the longest window kept in registers.
  */
-function randomConvCases(seed: number, count: number, transposed: boolean): ConvCase[] {
+const VEC4_CONV_CASES: ConvCase[] = [
+  cc([2, 12, 9, 16], 12, [3, 3], [1, 1], [1, 1]), // FSRCNN mapping layer: lead 3
+  cc([2, 1, 12, 48], 56, [9, 9], [4, 4], [4, 4]), // the ×4 layer's input gradient; weight gradient with C = 1
+  cc([2, 3, 7, 20], 5, [5, 5], [1, 1], [2, 2]), // lead 2
+  cc([1, 56, 5, 8], 12, [1, 1], [1, 1], [0, 0]), // a 1×1 window
+  cc([1, 3, 6, 8], 4, [7, 7], [1, 1], [3, 3]), // lead 1
+  cc([1, 2, 5, 12], 3, [9, 9], [1, 1], [4, 4]), // a 24-input window
+  cc([1, 3, 9, 40], 7, [3, 3], [2, 2], [1, 1]), // stride 2: the weight gradient's window slides 2 vec4s a step
+  cc([2, 4, 6, 32], 6, [5, 5], [2, 2], [0, 0]), // WO = 14: vec4 forward, scalar weight gradient
+];
+
+/**
+ * Random geometries: batch 1–3, channels from {1,3,12}, kernels 1–5 per axis, strides 1–4, paddings 0–4, inputs
+ * up to 20×20; drawn again until the (transposed, with output padding 0) convolution has an output. `aligned`:
+ * widths a multiple of 4 up to 28 (and for a convolution, its output width too): the vec4 kernels.
+ */
+function randomConvCases(seed: number, count: number, transposed: boolean, aligned = false): ConvCase[] {
   const rng = new Rng(seed);
   const out: ConvCase[] = [];
   while (out.length < count) {
     const k: [number, number] = [rng.int(1, 5), rng.int(1, 5)];
     const s: [number, number] = [rng.int(1, 4), rng.int(1, 4)];
     const p: [number, number] = [rng.int(0, 4), rng.int(0, 4)];
-    const H = rng.int(1, 20), W = rng.int(1, 20);
+    const H = rng.int(1, 20), W = aligned ? 4 * rng.int(1, 7) : rng.int(1, 20);
     const size = transposed ? (i: number, n: number) => convTransposeOutSize(n, k[i], s[i], p[i], 0) : (i: number, n: number) => convOutSize(n, k[i], s[i], p[i]);
     if (size(0, H) < 1 || size(1, W) < 1) continue;
+    if (aligned && !transposed && size(1, W) % 4 !== 0) continue;
     out.push(cc([rng.int(1, 3), rng.pick([1, 3, 12]), H, W], rng.pick([1, 3, 12]), k, s, p));
   }
   return out;
 }
 
-const ALL_CONV_CASES = [...CONV_CASES, ...randomConvCases(400, 8, false)];
+const ALL_CONV_CASES = [...CONV_CASES, ...VEC4_CONV_CASES, ...randomConvCases(400, 8, false), ...randomConvCases(450, 6, false, true)];
 const convName = ({ x, o, k, s, p }: ConvCase) => `x${fmt(x)} O=${o} k=${k.join("×")} s=${s.join(",")} p=${p.join(",")}`;
 
 describe("conv2d (with and without bias, with and without a PReLU epilogue)", () => {
@@ -378,9 +395,15 @@ const CONVT_CASES: ConvCase[] = [
   cc([2, 2, 6, 5], 3, [9, 9], [2, 2], [4, 4]),
   cc([3, 12, 9, 7], 12, [3, 3], [1, 1], [0, 0]),
   cc([1, 3, 4, 6], 2, [5, 3], [4, 1], [2, 1]),
+  // rows a multiple of 4 wide: vec4 input windows
+  cc([2, 56, 5, 8], 1, [9, 9], [4, 4], [4, 4]), // FSRCNN ×4 deconvolution
+  cc([2, 12, 7, 12], 12, [3, 3], [1, 1], [1, 1]), // a 3×3 conv's input gradient
+  cc([1, 12, 5, 16], 56, [1, 1], [1, 1], [0, 0]),
+  cc([2, 3, 4, 8], 2, [5, 5], [2, 2], [2, 2]),
+  cc([1, 4, 3, 4], 1, [4, 4], [2, 2], [1, 1]),
 ];
 
-const ALL_CONVT_CASES = [...CONVT_CASES, ...randomConvCases(700, 6, true)];
+const ALL_CONVT_CASES = [...CONVT_CASES, ...randomConvCases(700, 6, true), ...randomConvCases(750, 4, true, true)];
 
 describe("convTranspose2d (with and without bias, every valid output padding)", () => {
   ALL_CONVT_CASES.forEach((cs, k) => {

@@ -25,3 +25,29 @@ test.skipIf(gpuFile.skip)("profiling reports every dispatched kernel with its co
   await expect(be.rt.stopProfiling()).rejects.toThrow("not profiling");
   for (const s of [x, w, y1, y2, y3]) be.release(s);
 });
+
+// The vec4 kernels are a speed path only (the agreement tests check their results): this guards against a
+// change that quietly sends aligned rows back to the scalar kernels, or unaligned rows to the vec4 ones.
+test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows and weight gradient; other widths the scalar ones", async () => {
+  const be = gpuFile.gpu();
+  const g = { stride: [1, 1] as const, padding: [1, 1] as const };
+  const keysFor = async (W: number): Promise<string[]> => {
+    const x = be.upload(new Float32Array(2 * 3 * 9 * W).fill(0.5));
+    const w = be.upload(new Float32Array(4 * 3 * 3 * 3).fill(0.25));
+    be.rt.startProfiling();
+    const y = be.conv2d(x, [2, 3, 9, W], w, [4, 3, 3, 3], null, g);
+    const dx = be.convTranspose2d(y, [2, 4, 9, W], w, [4, 3, 3, 3], null, g, [9, W]);
+    const dw = be.conv2dWeightGrad(x, [2, 3, 9, W], y, [2, 4, 9, W], [3, 3], g);
+    await be.read(dw);
+    const rows = await be.rt.stopProfiling();
+    for (const s of [x, w, y, dx, dw]) be.release(s);
+    return rows.map((r) => r.key).sort();
+  };
+  const aligned = await keysFor(16);
+  expect(aligned.filter((k) => k.startsWith("conv2d/") && k.includes("/in4"))).toHaveLength(1);
+  expect(aligned.filter((k) => k.startsWith("conv_transpose2d/") && k.includes("/in4"))).toHaveLength(1);
+  expect(aligned.filter((k) => k.startsWith("conv2d_weight_grad_vec4/"))).toHaveLength(1);
+  const unaligned = await keysFor(15);
+  expect(unaligned.filter((k) => k.includes("/in4") || k.includes("_vec4"))).toEqual([]);
+  expect(unaligned.filter((k) => k.startsWith("conv2d_weight_grad/"))).toHaveLength(1);
+});

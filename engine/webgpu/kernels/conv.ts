@@ -1,5 +1,7 @@
 import conv2dWgsl from "../../../shaders/conv2d.wgsl" with { type: "text" };
 import weightGradWgsl from "../../../shaders/conv2d_weight_grad.wgsl" with { type: "text" };
+import weightGradVec4Wgsl from "../../../shaders/conv2d_weight_grad_vec4.wgsl" with { type: "text" };
+import weightGradBlockWgsl from "../../../shaders/conv2d_weight_grad_block.wgsl" with { type: "text" };
 import convTransposeWgsl from "../../../shaders/conv_transpose2d.wgsl" with { type: "text" };
 import type { ConvGeometry } from "../../backend.ts";
 import { convOutSize, type Shape4 } from "../../shape.ts";
@@ -65,6 +67,56 @@ function weightBinding(rt: GpuRuntime, w: GPUBuffer, floats: number): { code: st
   return { code: "@group(0) @binding(2) var<storage, read> w: array<f32>;\nfn weight(i: u32) -> f32 { return w[i]; }\n", key: "storage" };
 }
 
+/**
+ * Binding 1 of a forward convolution, its input, with two accessors: `input(i)`, and `input_window(row, ix0)`,
+ * the `count` inputs of a row from column ix0 on, zero outside [0, W). Where rows are aligned (W % 4 = 0) and
+ * every window starts `lead` columns into a vec4, windows are read as vec4s: on lavapipe a vec4 load costs about
+ * two scalar loads (bench/NOTES.md, entry 23).
+ */
+function inputBinding(W: number, count: number, lead: number | null): { code: string; key: string } {
+  const n = Math.max(count, 1);
+  if (W % 4 !== 0 || lead === null) {
+    return {
+      code: `@group(0) @binding(1) var<storage, read> x: array<f32>;
+fn input(i: i32) -> f32 { return x[i]; }
+fn input_window(row: i32, ix0: i32) -> array<f32, ${n}> {
+  var v: array<f32, ${n}>;
+  let W = i32(p.W);
+  for (var m = 0; m < ${count}; m++) { let ix = ix0 + m; v[m] = select(0.0, x[row + clamp(ix, 0, W - 1)], ix >= 0 && ix < W); }
+  return v;
+}
+`,
+      key: "",
+    };
+  }
+  // vec4 k of the window holds columns ix0 − lead + 4k … +3; a vec4 lies wholly inside or outside its row
+  return {
+    code: `@group(0) @binding(1) var<storage, read> x: array<vec4f>;
+fn input(i: i32) -> f32 { return x[i >> 2u][i & 3]; }
+fn input_window(row: i32, ix0: i32) -> array<f32, ${n}> {
+  var v: array<f32, ${n}>;
+  let W4 = i32(p.W / 4u);
+  let c0 = (ix0 - ${lead}) / 4;
+  for (var k = 0; k < ${Math.ceil((lead + count) / 4)}; k++) {
+    let c = c0 + k;
+    let q = select(vec4f(0.0), x[row / 4 + clamp(c, 0, W4 - 1)], c >= 0 && c < W4);
+    for (var e = 0; e < 4; e++) {
+      let m = 4 * k + e - ${lead};
+      if (m >= 0 && m < ${count}) { v[m] = q[e]; }
+    }
+  }
+  return v;
+}
+`,
+    key: "/in4",
+  };
+}
+
+/** The column offset of a window start within its vec4 when every start is ≡ that mod 4, else null. */
+function leadOf(startStep: number, startOffset: number): number | null {
+  return startStep % 4 === 0 ? ((startOffset % 4) + 4) % 4 : null;
+}
+
 /** The window as compile-time constants: loops over it unroll and their index arithmetic folds (entry 10). */
 function windowConsts(KH: number, KW: number, g: ConvGeometry): { code: string; key: string } {
   const [sh, sw] = g.stride, [ph, pw] = g.padding;
@@ -99,11 +151,15 @@ export function conv2d(
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt));
   const span = (t.xt - 1) * g.stride[1] + KW;
-  const xwin = KW > 1 && span <= WINDOW_MAX ? span : 0;
+  // a 1×1 kernel reuses no input, but its window is worth loading when it can be read as vec4s (entry 23)
+  const xwin = (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX ? span : 0;
   const act = epilogue(prelu);
+  // windows start at column ox0·SW − PW, ox0 a multiple of XT
+  const input = inputBinding(W, xwin, xwin > 0 ? leadOf(t.xt * g.stride[1], -g.padding[1]) : null);
   // Without a bias the weights stand in for its binding, which the shader never reads.
   rt.dispatch({
-    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${act.key}`, code: `const XWIN: u32 = ${xwin}u;\n` + win.code + wb.code + act.code + tiled(conv2dWgsl, t),
+    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${act.key}`,
+    code: `const XWIN: u32 = ${xwin}u;\n` + win.code + wb.code + input.code + act.code + tiled(conv2dWgsl, t),
     params, buffers: prelu ? [x, w, bias ?? w, y, prelu.slope] : [x, w, bias ?? w, y],
     workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
@@ -126,9 +182,12 @@ export function convTranspose2d(
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M);
   // taps per output phase: each invocation keeps its input window (XT + TAPS − 1 columns) in registers
-  const taps = `const TAPS: u32 = ${Math.ceil(KW / sw)}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\nconst RT: u32 = ${t.rt}u;\n`;
+  const nTaps = Math.ceil(KW / sw);
+  const taps = `const TAPS: u32 = ${nTaps}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\nconst RT: u32 = ${t.rt}u;\n`;
+  // windows of XT + TAPS − 1 inputs start at column q0 − (TAPS − 1), q0 a multiple of XT
+  const input = inputBinding(W, t.xt + nTaps - 1, leadOf(t.xt, 1 - nTaps));
   rt.dispatch({
-    key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}`, code: taps + win.code + wb.code + tiled(convTransposeWgsl, t), params,
+    key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}`, code: taps + win.code + wb.code + input.code + tiled(convTransposeWgsl, t), params,
     buffers: [x, w, bias ?? w, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
   });
   return y;
@@ -136,22 +195,27 @@ export function convTranspose2d(
 
 /**
  * Channel block of the weight-gradient kernel: OT output × CT input channels, each with a whole kernel row of KW
- * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB).
+ * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB); 48 for the vec4
+ * kernel, whose sliding window takes registers too (bench/NOTES.md, entry 23).
  */
-function weightGradTile(O: number, C: number, KW: number): { ot: number; ct: number } {
+function weightGradTile(O: number, C: number, KW: number, vec4: boolean): { ot: number; ct: number } {
   // the first preferred divisor of n within the budget (1 always is one)
   const fit = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0)!;
-  const budget = Math.max(1, Math.floor(64 / KW));
-  // one input channel: the whole budget goes to output channels, as the largest divisor of O within it (the ×4
-  // layer's weight gradient, KW = 9: 7 channels 41 ms, 4 channels 51 ms; bench/NOTES.md, entry 20)
-  const ot = C === 1 ? Math.max(...[1, 2, 3, 4, 5, 6, 7, 8].filter((d) => d <= budget && O % d === 0)) : fit(O, budget);
-  const ct = fit(C, Math.max(1, Math.floor(64 / (ot * KW))));
+  const largestDivisor = (n: number, most: number) => Math.max(...[1, 2, 3, 4, 5, 6, 7, 8].filter((d) => d <= most && n % d === 0));
+  const accumulators = vec4 ? 48 : 64;
+  const budget = Math.max(1, Math.floor(accumulators / KW));
+  // One input channel: the budget goes to output channels, as the largest divisor of O within it (the ×4 layer's
+  // weight gradient, KW = 9: 7 channels 41 ms, 4 channels 51 ms; entry 20). The vec4 kernel stops at 4: a step
+  // then loads one x vec4 and OT dy vec4s, and past 4 channels its code spills (×4 layer: 4 → 34 ms, 7 → 104 ms).
+  const ot = C === 1 ? largestDivisor(O, vec4 ? Math.min(4, budget) : budget) : fit(O, budget);
+  const ct = fit(C, Math.max(1, Math.floor(accumulators / (ot * KW))));
   return { ot, ct };
 }
 
 /**
- * Output columns the weight gradient takes per step: their taps share an input window, loaded once. Two beat
- * one by 10–15% on every FSRCNN/PISR layer; four spilled (bench/NOTES.md, entry 16).
+ * Output columns the scalar weight-gradient kernel takes per step: their taps share an input window, loaded
+ * once. Two beat one by 10–15% on every FSRCNN/PISR layer; four spilled (bench/NOTES.md, entry 16). The vec4
+ * kernel takes four, one dy vec4.
  */
 const WEIGHT_GRAD_COLUMNS = 2;
 
@@ -159,15 +223,19 @@ export function conv2dWeightGrad(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, dy: GPUBuffer, [, O, HO, WO]: Shape4, [KH, KW]: readonly [number, number], g: ConvGeometry,
 ): GPUBuffer {
   const dw = rt.acquire(O * C * KH * KW);
-  const t = weightGradTile(O, C, KW);
+  // rows of x and dy aligned to vec4s: the vec4 kernel (entry 23)
+  const vec4 = W % 4 === 0 && WO % 4 === 0;
+  const t = weightGradTile(O, C, KW, vec4);
   const partialBytes = 64 * t.ot * t.ct * KW * 4;
   if (partialBytes > rt.device.limits.maxComputeWorkgroupStorageSize) {
     throw new Error(`conv2dWeightGrad: a kernel ${KW} wide needs ${partialBytes} bytes of workgroup memory; this device has ${rt.device.limits.maxComputeWorkgroupStorageSize}`);
   }
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(N, C, H, W, O, HO, WO);
+  const tile = `const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\n`;
   rt.dispatch({
-    key: `conv2d_weight_grad/${t.ot}x${t.ct}/${win.key}`, code: `${win.code}const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\nconst XB: u32 = ${WEIGHT_GRAD_COLUMNS}u;\n${weightGradWgsl}`, params,
+    key: `conv2d_weight_grad${vec4 ? "_vec4" : ""}/${t.ot}x${t.ct}/${win.key}`,
+    code: win.code + tile + weightGradBlockWgsl + (vec4 ? weightGradVec4Wgsl : `const XB: u32 = ${WEIGHT_GRAD_COLUMNS}u;\n${weightGradWgsl}`), params,
     buffers: [x, dy, dw], workgroups: [KH, blocks(C, t.ct), blocks(O, t.ot)],
   });
   return dw;

@@ -1,0 +1,26 @@
+// What the two weight-gradient kernels (conv2d_weight_grad.wgsl, scalar; conv2d_weight_grad_vec4.wgsl) share:
+// their parameters, the output binding, and the end of a workgroup's work, where the 64 threads' partial sums
+// of its OT×CT×KW block meet in workgroup memory (no atomics). The host prepends it to either kernel.
+struct Params {
+  N: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(3) var<storage, read_write> dw: array<f32>;
+
+const ACC = OT * CT * KW;
+var<workgroup> part: array<array<f32, ACC>, 64>;
+
+// Called by every thread of the workgroup (it holds a barrier): thread k adds up sum k of the block over the 64
+// threads and writes it (one barrier: a tree would cost six).
+fn write_block(li: u32, acc: array<f32, ACC>, ky: u32, c0: u32, o0: u32) {
+  part[li] = acc;
+  workgroupBarrier();
+  for (var k = li; k < ACC; k += 64u) {
+    var t = 0.0;
+    for (var i = 0u; i < 64u; i++) { t += part[i][k]; }
+    let o = o0 + k / (CT * KW);
+    let c = c0 + (k / KW) % CT;
+    let kx = k % KW;
+    if (o < p.O && c < p.C) { dw[((o * p.C + c) * KH + ky) * KW + kx] = t; }
+  }
+}

@@ -1,0 +1,72 @@
+// conv2d_weight_grad.wgsl for rows whose widths W and WO are multiples of 4, read as vec4s: on lavapipe a vec4
+// load costs about two scalar loads and brings four values (bench/NOTES.md, entry 23). Same sum, same grid:
+// one workgroup per kernel row ky and OT×CT channel block, its 64 threads sharing the output rows (n, oy).
+// A thread walks its row 4 output columns per step: one dy vec4 per output channel, and per input channel the
+// window those columns' taps read, (3·SW + KW) inputs from x column 4·k·SW − PW on. The window is kept as V
+// aligned vec4s and slides by SW vec4s a step, so a step loads only the SW new ones. A vec4 lies wholly inside
+// or outside its row (W % 4 = 0), so the zero padding is one select per vec4.
+@group(0) @binding(1) var<storage, read> x: array<vec4f>;
+@group(0) @binding(2) var<storage, read> dy: array<vec4f>;
+
+const OFF = (4u - PW % 4u) % 4u;           // window start within its first vec4
+const XWIN = 3u * SW + KW;                 // inputs one step's taps read
+const V = (OFF + XWIN + 3u) / 4u;          // vec4s holding them
+const NEW = min(SW, V);                    // vec4s a step loads (the rest slid over from the last step)
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let ky = wg.x;
+  let c0 = wg.y * CT;
+  let o0 = wg.z * OT;
+  let plane4 = p.HO * p.WO / 4u;
+  let xplane4 = p.H * p.W / 4u;
+  let W4 = i32(p.W / 4u);
+  // channels past the end read the last one (in bounds) and are never written
+  var xoff: array<u32, CT>;
+  for (var j = 0u; j < CT; j++) { xoff[j] = min(c0 + j, p.C - 1u) * xplane4; }
+  var doff: array<u32, OT>;
+  for (var i = 0u; i < OT; i++) { doff[i] = min(o0 + i, p.O - 1u) * plane4; }
+
+  var acc: array<f32, ACC>;
+  for (var r = li; r < p.N * p.HO; r += 64u) {
+    let n = r / p.HO;
+    let oy = r % p.HO;
+    let iy = i32(oy * SH + ky) - i32(PH);
+    if (iy < 0 || iy >= i32(p.H)) { continue; }
+    let xrow = (n * p.C * p.H + u32(iy)) * p.W / 4u;
+    let drow = (n * p.O * p.HO + oy) * p.WO / 4u;
+    // vec4 index (within the row) of the window's first vec4 at the step before the first
+    var g = -i32((PW + OFF) / 4u) - i32(SW);
+    var xw: array<array<vec4f, V>, CT>;
+    for (var u = NEW; u < V; u++) {
+      let at = g + i32(u);
+      for (var j = 0u; j < CT; j++) {
+        xw[j][u] = select(vec4f(0.0), x[xrow + xoff[j] + u32(clamp(at, 0, W4 - 1))], at >= 0 && at < W4);
+      }
+    }
+    for (var q = 0u; q < p.WO / 4u; q++) {
+      g += i32(SW);
+      for (var u = 0u; u + NEW < V; u++) {
+        for (var j = 0u; j < CT; j++) { xw[j][u] = xw[j][u + NEW]; }
+      }
+      for (var u = V - NEW; u < V; u++) {
+        let at = g + i32(u);
+        for (var j = 0u; j < CT; j++) {
+          xw[j][u] = select(vec4f(0.0), x[xrow + xoff[j] + u32(clamp(at, 0, W4 - 1))], at >= 0 && at < W4);
+        }
+      }
+      for (var i = 0u; i < OT; i++) {
+        let d = dy[drow + doff[i] + q];
+        for (var b = 0u; b < 4u; b++) {
+          for (var j = 0u; j < CT; j++) {
+            for (var kx = 0u; kx < KW; kx++) {
+              let m = OFF + b * SW + kx;
+              acc[(i * CT + j) * KW + kx] += d[b] * xw[j][m / 4u][m % 4u];
+            }
+          }
+        }
+      }
+    }
+  }
+  write_block(li, acc, ky, c0, o0);
+}
