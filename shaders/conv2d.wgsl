@@ -6,6 +6,8 @@
 // (cheaper loads on CPU implementations), storage otherwise; the input's binding 1 with its accessors `input(i)`
 // and `input_window(row, ix0)` (vec4 loads where rows are aligned); and the output's `activate(v, o)`.
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·SH−PH+ky, ox·SW−PW+kx] · w[o,c,ky,kx]
+// FLIPPED (a constant): the weights are a transposed conv's [C, O, KH, KW], read as w[c,o,KH−1−ky,KW−1−kx]; with
+// stride 1 and padding K−1−P this kernel then computes that transposed conv (engine/webgpu/kernels/conv.ts).
 // The grid is (spatial groups, output-channel blocks, batch), so a workgroup shares its image and channels.
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, x_blocks: u32,
@@ -24,7 +26,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   var b: array<f32, OT>;
   for (var j = 0u; j < OT; j++) {
     let o = min(o0 + j, p.O - 1u);
-    wo[j] = o * p.C * kk;
+    wo[j] = o * select(p.C * kk, kk, FLIPPED);
     b[j] = select(0.0, bias[o], p.has_bias != 0u);
   }
   let W = i32(p.W);
@@ -43,14 +45,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
         let iy = i32(oy * SH + ky) - i32(PH);
         if (iy < 0 || iy >= i32(p.H)) { continue; }
         let row = i32((plane + u32(iy)) * p.W);
-        let wk = c * kk + ky * KW;
+        let wk = select(c * kk + ky * KW, (c * p.O * KH + KH - 1u - ky) * KW, FLIPPED);
         // with a window (XWIN > 0) the XT outputs' taps read XWIN = (XT − 1)·SW + KW consecutive inputs: load each
         // once; without one (too long to keep in registers), load per tap. XWIN is a constant: one branch remains.
         var xw: array<f32, max(XWIN, 1u)>;
         if (XWIN > 0u) { xw = input_window(row, ix0); }
         for (var kx = 0u; kx < KW; kx++) {
           var wv: array<f32, OT>;
-          for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + kx); }
+          for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + select(kx, KW - 1u - kx, FLIPPED)); }
           for (var t = 0u; t < XT; t++) {
             var xv: f32;
             if (XWIN > 0u) {

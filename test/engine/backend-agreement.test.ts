@@ -401,6 +401,8 @@ const CONVT_CASES: ConvCase[] = [
   cc([1, 12, 5, 16], 56, [1, 1], [1, 1], [0, 0]),
   cc([2, 3, 4, 8], 2, [5, 5], [2, 2], [2, 2]),
   cc([1, 4, 3, 4], 1, [4, 4], [2, 2], [1, 1]),
+  // stride 1 runs as a conv with flipped weights, unless the padding exceeds K − 1 (here along H)
+  cc([2, 3, 9, 8], 4, [3, 3], [1, 1], [3, 1]),
 ];
 
 const ALL_CONVT_CASES = [...CONVT_CASES, ...randomConvCases(700, 6, true), ...randomConvCases(750, 4, true, true)];

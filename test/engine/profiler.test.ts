@@ -36,7 +36,7 @@ test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows
     const w = be.upload(new Float32Array(4 * 3 * 3 * 3).fill(0.25));
     be.rt.startProfiling();
     const y = be.conv2d(x, [2, 3, 9, W], w, [4, 3, 3, 3], null, g);
-    const dx = be.convTranspose2d(y, [2, 4, 9, W], w, [4, 3, 3, 3], null, g, [9, W]);
+    const dx = be.convTranspose2d(y, [2, 4, 9, W], w, [4, 3, 3, 3], null, { stride: [2, 2], padding: [1, 1] }, [17, 2 * W - 1]);
     const dw = be.conv2dWeightGrad(x, [2, 3, 9, W], y, [2, 4, 9, W], [3, 3], g);
     await be.read(dw);
     const rows = await be.rt.stopProfiling();
@@ -50,4 +50,19 @@ test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows
   const unaligned = await keysFor(15);
   expect(unaligned.filter((k) => k.includes("/in4") || k.includes("_vec4"))).toEqual([]);
   expect(unaligned.filter((k) => k.startsWith("conv2d_weight_grad/"))).toHaveLength(1);
+});
+
+test.skipIf(gpuFile.skip)("a stride-1 transposed conv runs as the forward conv kernel with flipped weights; other strides as the transposed kernel", async () => {
+  const be = gpuFile.gpu();
+  const x = be.upload(new Float32Array(2 * 4 * 9 * 12).fill(0.5));
+  const w = be.upload(new Float32Array(4 * 3 * 3 * 3).fill(0.25));
+  be.rt.startProfiling();
+  const y1 = be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 1], padding: [1, 1] }, [9, 12]);
+  const y2 = be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 1], padding: [3, 0] }, [5, 14]); // P > K − 1
+  const y3 = be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 2], padding: [1, 1] }, [9, 23]);
+  await be.read(y3);
+  const keys = (await be.rt.stopProfiling()).map((r) => r.key);
+  for (const s of [x, w, y1, y2, y3]) be.release(s);
+  expect(keys.filter((k) => k.startsWith("conv2d/") && k.endsWith("/flipped"))).toHaveLength(1);
+  expect(keys.filter((k) => k.startsWith("conv_transpose2d/"))).toHaveLength(2);
 });

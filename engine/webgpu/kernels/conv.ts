@@ -16,17 +16,22 @@ function convGrid(rt: GpuRuntime, op: string, spatial: number, outBlocks: number
   return [Math.min(Math.ceil(spatial / 64), rt.maxGroups), outBlocks, N];
 }
 
-/** Output channels per invocation: a divisor of O up to 8 where there is one, so no accumulator is wasted. */
-function channelBlock(outChannels: number): number {
-  return [8, 4, 6, 7, 5, 3, 2, 1].find((d) => outChannels % d === 0 && (d > 1 || outChannels === 1)) ?? 4;
+/**
+ * Output channels per invocation: the first of `preferred` that divides O and is at most `most`, so no
+ * accumulator is wasted (4, with unused channels, when only 1 would divide a larger O).
+ */
+function channelBlock(outChannels: number, most: number, preferred: number[]): number {
+  return preferred.find((d) => outChannels % d === 0 && d <= most && (d > 1 || outChannels === 1)) ?? 4;
 }
 
 /**
- * Register tile of the forward conv: OT output channels × XT = 16 output columns per invocation (measured best
- * for FSRCNN's 12 and 56 channels, 4×16 and 8×16; bench/NOTES.md, entry 10).
+ * Output channels per invocation of the forward conv, whose tile is OT × XT = 16 output columns: 8 where it
+ * divides O, else 6, else 4 … (FSRCNN's 56 channels 8×16, its 12 channels 6×16), but at most 4 with one input
+ * channel and a window in registers, where the accumulators are what spills (bench/NOTES.md, entries 10 and 24).
  */
-function tileFor(outChannels: number): { ot: number; xt: number } {
-  return { ot: channelBlock(outChannels), xt: 16 };
+const TILE_COLUMNS = 16;
+function channelsPerTile(outChannels: number, inChannels: number, windowed: boolean): number {
+  return channelBlock(outChannels, inChannels === 1 && windowed ? 4 : 8, [8, 6, 4, 7, 5, 3, 2, 1]);
 }
 
 /**
@@ -38,7 +43,8 @@ function tileFor(outChannels: number): { ot: number; xt: number } {
  */
 function transposedTile(outChannels: number, sw: number): { ot: number; xt: number; rt: number } {
   if (outChannels === 1) return { ot: 1, xt: sw > 1 ? Math.max(1, Math.floor(32 / sw)) : 16, rt: sw };
-  const ot = channelBlock(outChannels);
+  // 4 before 6, so that XT = 64 / OT stays a multiple of 4 (vec4 windows)
+  const ot = channelBlock(outChannels, 8, [8, 4, 6, 7, 5, 3, 2, 1]);
   return { ot, xt: Math.min(16, Math.floor(64 / ot)), rt: 1 };
 }
 
@@ -139,27 +145,31 @@ function epilogue(prelu: { perChannel: boolean } | null): { code: string; key: s
   };
 }
 
+/**
+ * The direct convolution. `flipped`: w is a transposed conv's [C, O, KH, KW], read transposed and rotated by 180°
+ * (see convTranspose2d); wShape is still given as the convolution's [O, C, KH, KW].
+ */
 export function conv2d(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry,
-  prelu: { slope: GPUBuffer; perChannel: boolean } | null = null,
+  prelu: { slope: GPUBuffer; perChannel: boolean } | null = null, flipped = false,
 ): GPUBuffer {
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
   const y = rt.acquire(N * O * HO * WO);
-  const t = tileFor(O);
+  const span = (TILE_COLUMNS - 1) * g.stride[1] + KW;
+  // a 1×1 kernel reuses no input, but its window is worth loading when it can be read as vec4s (entry 23)
+  const xwin = (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX ? span : 0;
+  const t = { ot: channelsPerTile(O, C, xwin > 0), xt: TILE_COLUMNS };
   const spatial = HO * blocks(WO, t.xt);
   const wb = weightBinding(rt, w, O * C * KH * KW);
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt));
-  const span = (t.xt - 1) * g.stride[1] + KW;
-  // a 1×1 kernel reuses no input, but its window is worth loading when it can be read as vec4s (entry 23)
-  const xwin = (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX ? span : 0;
   const act = epilogue(prelu);
   // windows start at column ox0·SW − PW, ox0 a multiple of XT
   const input = inputBinding(W, xwin, xwin > 0 ? leadOf(t.xt * g.stride[1], -g.padding[1]) : null);
   // Without a bias the weights stand in for its binding, which the shader never reads.
   rt.dispatch({
-    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${act.key}`,
-    code: `const XWIN: u32 = ${xwin}u;\n` + win.code + wb.code + input.code + act.code + tiled(conv2dWgsl, t),
+    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${act.key}${flipped ? "/flipped" : ""}`,
+    code: `const XWIN: u32 = ${xwin}u;\nconst FLIPPED = ${flipped};\n` + win.code + wb.code + input.code + act.code + tiled(conv2dWgsl, t),
     params, buffers: prelu ? [x, w, bias ?? w, y, prelu.slope] : [x, w, bias ?? w, y],
     workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
@@ -170,6 +180,12 @@ export function convTranspose2d(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [, O, KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry,
   [HO, WO]: readonly [number, number],
 ): GPUBuffer {
+  // At stride 1 (the input gradient of every stride-1 conv) a transposed conv is a conv with the weights
+  // transposed and flipped and padding K − 1 − P: the tuned forward kernel does it (bench/NOTES.md, entry 24).
+  const [ph, pw] = [KH - 1 - g.padding[0], KW - 1 - g.padding[1]];
+  if (g.stride[0] === 1 && g.stride[1] === 1 && ph >= 0 && pw >= 0 && HO === H + KH - 1 - 2 * g.padding[0] && WO === W + KW - 1 - 2 * g.padding[1]) {
+    return conv2d(rt, x, [N, C, H, W], w, [O, C, KH, KW], bias, { stride: [1, 1], padding: [ph, pw] }, null, true);
+  }
   const y = rt.acquire(N * O * HO * WO);
   const [sh, sw] = g.stride;
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
