@@ -11,7 +11,7 @@
 import { describe, expect, test } from "bun:test";
 import { CpuBackend, CpuStorage } from "../../engine/cpu/backend.ts";
 import {
-  abs, add, clamp, conv2d, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, nllLoss, noGrad, prelu, softplus, sqrt, square,
+  abs, add, clamp, conv2d, conv2dPrelu, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, nllLoss, noGrad, prelu, softplus, sqrt, square,
   sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import { Rng } from "./util.ts";
@@ -271,6 +271,13 @@ describe("gradcheck: composite (float64 CPU)", () => {
     const r = gradcheck(f, [x, w1, b1, a, w2, b2, target]);
     expect(r.checked).toBe(25 + 36 + 4 + 4 + 100 + 1);
     expect(r.worst).toBeLessThanOrEqual(TOL);
+    // the same chain through the fused conv + PReLU op, with a graph recorded
+    const fused = gradcheck((t) => {
+      const y = convTranspose2d(conv2dPrelu(t[0], t[1], t[2], t[3], { padding: 1 }), t[4], t[5], { stride: 2, padding: 2, outputPadding: 1 });
+      return l1Loss(y, t[6]);
+    }, [x, w1, b1, a, w2, b2, target]);
+    expect(fused.checked).toBe(r.checked);
+    expect(fused.worst).toBeLessThanOrEqual(TOL);
   });
 });
 
