@@ -4,7 +4,8 @@
 // the kernel size KH×KW, strides SH, SW and paddings PH, PW (so the window loops unroll and their index
 // arithmetic folds), the weights' binding 2 with its accessor `weight(i)`: a uniform buffer when they fit
 // (cheaper loads on CPU implementations), storage otherwise; the input's binding 1 with its accessors `input(i)`
-// and `input_window(row, ix0)` (vec4 loads where rows are aligned); and the output's `activate(v, o)`.
+// and `input_window(row, ix0)` (vec4 loads where rows are aligned); the output's binding 4 with its stores
+// (conv.ts, outputBinding); and the output's `activate(v, o)`.
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·SH−PH+ky, ox·SW−PW+kx] · w[o,c,ky,kx]
 // FLIPPED (a constant): the weights are a transposed conv's [C, O, KH, KW], read as w[c,o,KH−1−ky,KW−1−kx]; with
 // stride 1 and padding K−1−P this kernel then computes that transposed conv (engine/webgpu/kernels/conv.ts).
@@ -14,7 +15,6 @@ struct Params {
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -69,9 +69,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     for (var j = 0u; j < OT; j++) {
       let o = o0 + j;
       if (o >= p.O) { break; }
-      let base = ((n * p.O + o) * p.HO + oy) * p.WO;
-      for (var t = 0u; t < XT; t++) {
-        if (ox0 + t < p.WO) { y[base + ox0 + t] = activate(acc[t][j], o); }
+      let at = ((n * p.O + o) * p.HO + oy) * p.WO + ox0;
+      if (STORE4) {
+        for (var t = 0u; t < XT; t += 4u) {
+          let v = vec4f(activate(acc[t][j], o), activate(acc[t + 1u][j], o), activate(acc[t + 2u][j], o), activate(acc[t + 3u][j], o));
+          if (ox0 + t < p.WO) { store4((at + t) / 4u, v); }
+        }
+      } else {
+        for (var t = 0u; t < XT; t++) {
+          if (ox0 + t < p.WO) { store1(at + t, activate(acc[t][j], o)); }
+        }
       }
     }
   }

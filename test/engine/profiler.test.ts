@@ -28,7 +28,7 @@ test.skipIf(gpuFile.skip)("profiling reports every dispatched kernel with its co
 
 // The vec4 kernels are a speed path only (the agreement tests check their results): this guards against a
 // change that quietly sends aligned rows back to the scalar kernels, or unaligned rows to the vec4 ones.
-test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows and weight gradient; other widths the scalar ones", async () => {
+test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows, output stores and weight gradient; other widths the scalar ones", async () => {
   const be = gpuFile.gpu();
   const g = { stride: [1, 1] as const, padding: [1, 1] as const };
   const keysFor = async (W: number): Promise<string[]> => {
@@ -44,11 +44,11 @@ test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows
     return rows.map((r) => r.key).sort();
   };
   const aligned = await keysFor(16);
-  expect(aligned.filter((k) => k.startsWith("conv2d/") && k.includes("/in4"))).toHaveLength(1);
+  expect(aligned.filter((k) => k.startsWith("conv2d/") && k.includes("/in4") && k.includes("/out4"))).toHaveLength(1);
   expect(aligned.filter((k) => k.startsWith("conv_transpose2d/") && k.includes("/in4"))).toHaveLength(1);
   expect(aligned.filter((k) => k.startsWith("conv2d_weight_grad_vec4/"))).toHaveLength(1);
   const unaligned = await keysFor(15);
-  expect(unaligned.filter((k) => k.includes("/in4") || k.includes("_vec4"))).toEqual([]);
+  expect(unaligned.filter((k) => k.includes("/in4") || k.includes("/out4") || k.includes("_vec4"))).toEqual([]);
   expect(unaligned.filter((k) => k.startsWith("conv2d_weight_grad/"))).toHaveLength(1);
 });
 

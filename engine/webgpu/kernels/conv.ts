@@ -118,6 +118,33 @@ fn input_window(row: i32, ix0: i32) -> array<f32, ${n}> {
   };
 }
 
+/**
+ * Binding 4 of the forward conv, its output, with two stores: `store1(i, v)` of one value and `store4(i4, v)` of
+ * the four from index 4·i4 on; and the constant STORE4, whether the kernel stores its rows as vec4s (they are
+ * then a multiple of 4 wide, and an invocation's XT outputs start at a multiple of 4): on lavapipe a vec4 store
+ * costs little more than a scalar one (bench/NOTES.md, entry 26).
+ */
+function outputBinding(vec4: boolean): { code: string; key: string } {
+  if (!vec4) {
+    return {
+      code: `@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+const STORE4 = false;
+fn store1(i: u32, v: f32) { y[i] = v; }
+fn store4(i4: u32, v: vec4f) { for (var e = 0u; e < 4u; e++) { y[4u * i4 + e] = v[e]; } }
+`,
+      key: "",
+    };
+  }
+  return {
+    code: `@group(0) @binding(4) var<storage, read_write> y: array<vec4f>;
+const STORE4 = true;
+fn store1(i: u32, v: f32) { y[i >> 2u][i & 3u] = v; }
+fn store4(i4: u32, v: vec4f) { y[i4] = v; }
+`,
+    key: "/out4",
+  };
+}
+
 /** The column offset of a window start within its vec4 when every start is ≡ that mod 4, else null. */
 function leadOf(startStep: number, startOffset: number): number | null {
   return startStep % 4 === 0 ? ((startOffset % 4) + 4) % 4 : null;
@@ -166,10 +193,12 @@ export function conv2d(
   const act = epilogue(prelu);
   // windows start at column ox0·SW − PW, ox0 a multiple of XT
   const input = inputBinding(W, xwin, xwin > 0 ? leadOf(t.xt * g.stride[1], -g.padding[1]) : null);
+  // an invocation's XT outputs of a row start at a multiple of XT
+  const output = outputBinding(WO % 4 === 0 && t.xt % 4 === 0);
   // Without a bias the weights stand in for its binding, which the shader never reads.
   rt.dispatch({
-    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${act.key}${flipped ? "/flipped" : ""}`,
-    code: `const XWIN: u32 = ${xwin}u;\nconst FLIPPED = ${flipped};\n` + win.code + wb.code + input.code + act.code + tiled(conv2dWgsl, t),
+    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${output.key}${act.key}${flipped ? "/flipped" : ""}`,
+    code: `const XWIN: u32 = ${xwin}u;\nconst FLIPPED = ${flipped};\n` + win.code + wb.code + input.code + output.code + act.code + tiled(conv2dWgsl, t),
     params, buffers: prelu ? [x, w, bias ?? w, y, prelu.slope] : [x, w, bias ?? w, y],
     workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
