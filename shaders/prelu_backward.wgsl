@@ -4,10 +4,10 @@
 // (the host sums over chunks when there are several).
 struct Params { n: u32, planes: u32, C: u32, plane: u32, chunks: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read> slope: array<f32>;
-@group(0) @binding(3) var<storage, read> dy: array<f32>;
-@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(3) var<storage, read> dy: array<T>;
+@group(0) @binding(4) var<storage, read_write> dx: array<T>;
 @group(0) @binding(5) var<storage, read_write> dslope_part: array<f32>;
 
 var<workgroup> partial: array<f32, 256>;
@@ -17,19 +17,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   let c = wg.x;
   let chunk = wg.y;
   let a = slope[c];
-  var acc = 0.0;
+  var acc = T(0.0);
   for (var k = chunk * p.C + c; k < p.planes; k += p.chunks * p.C) {
     let base = k * p.plane;
     let end = min(p.n, base + p.plane);
     for (var i = base + li; i < end; i += 256u) {
       let v = x[i];
       let g = dy[i];
-      let positive = v > 0.0;
+      let positive = v > T(0.0);
       dx[i] = select(a * g, g, positive);
-      acc += select(v * g, 0.0, positive);
+      acc += select(v * g, T(0.0), positive);
     }
   }
-  partial[li] = acc;
+  partial[li] = total(acc);
   workgroupBarrier();
   if (li == 0u) { dslope_part[c * p.chunks + chunk] = sum_partials(&partial); }
 }

@@ -28,7 +28,7 @@ test.skipIf(gpuFile.skip)("profiling reports every dispatched kernel with its co
 
 // The vec4 kernels are a speed path only (the agreement tests check their results): this guards against a
 // change that quietly sends aligned rows back to the scalar kernels, or unaligned rows to the vec4 ones.
-test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows, output stores and weight gradient; other widths the scalar ones", async () => {
+test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 kernels (conv windows and stores, weight gradient, PReLU, sums); other widths the scalar ones", async () => {
   const be = gpuFile.gpu();
   const g = { stride: [1, 1] as const, padding: [1, 1] as const };
   const keysFor = async (W: number): Promise<string[]> => {
@@ -38,17 +38,22 @@ test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 input windows
     const y = be.conv2d(x, [2, 3, 9, W], w, [4, 3, 3, 3], null, g);
     const dx = be.convTranspose2d(y, [2, 4, 9, W], w, [4, 3, 3, 3], null, { stride: [2, 2], padding: [1, 1] }, [17, 2 * W - 1]);
     const dw = be.conv2dWeightGrad(x, [2, 3, 9, W], y, [2, 4, 9, W], [3, 3], g);
-    await be.read(dw);
+    // per-channel slopes: runs of one [9, W] plane each; and a bias gradient's sum, runs of 9·W
+    const slopes = be.upload([0.1, 0.2, 0.3, 0.4]);
+    const z = be.prelu(y, [2, 4, 9, W], slopes, true);
+    const db = be.sum(y, [2, 4, 9, W], [true, false, true, true], 1);
+    await be.read(db);
     const rows = await be.rt.stopProfiling();
-    for (const s of [x, w, y, dx, dw]) be.release(s);
+    for (const s of [x, w, y, dx, dw, slopes, z, db]) be.release(s);
     return rows.map((r) => r.key).sort();
   };
   const aligned = await keysFor(16);
   expect(aligned.filter((k) => k.startsWith("conv2d/") && k.includes("/in4") && k.includes("/out4"))).toHaveLength(1);
   expect(aligned.filter((k) => k.startsWith("conv_transpose2d/") && k.includes("/in4"))).toHaveLength(1);
   expect(aligned.filter((k) => k.startsWith("conv2d_weight_grad_vec4/"))).toHaveLength(1);
+  expect(aligned.filter((k) => k === "prelu/vec4" || k === "sum_outer_inner/vec4")).toHaveLength(2);
   const unaligned = await keysFor(15);
-  expect(unaligned.filter((k) => k.includes("/in4") || k.includes("/out4") || k.includes("_vec4"))).toEqual([]);
+  expect(unaligned.filter((k) => k.includes("/in4") || k.includes("/out4") || k.includes("vec4"))).toEqual([]);
   expect(unaligned.filter((k) => k.startsWith("conv2d_weight_grad/"))).toHaveLength(1);
 });
 

@@ -2,6 +2,7 @@ import sumWgsl from "../../../shaders/sum.wgsl" with { type: "text" };
 import sumOuterInnerWgsl from "../../../shaders/sum_outer_inner.wgsl" with { type: "text" };
 import { sizeOf, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
+import { elementType } from "./element-type.ts";
 
 /** Reduced elements below which one workgroup per output suffices. */
 const CHUNK = 16384;
@@ -56,7 +57,10 @@ function chunked(
 }
 
 function sumOuterInner(rt: GpuRuntime, x: GPUBuffer, { R1, K, R2 }: { R1: number; K: number; R2: number }, scale: number): GPUBuffer {
-  return chunked(rt, K, R1 * R2, scale, (chunks, chunkLen, first) => ({
-    key: "sum_outer_inner", code: sumOuterInnerWgsl, params: new Params().u32(K, R1, R2).f32(first).u32(chunks, chunkLen), buffers: [x],
+  // runs of R2 in whole vec4s: counted in vec4s
+  const type = elementType(R2 % 4 === 0);
+  const r2 = R2 / type.width;
+  return chunked(rt, K, R1 * r2, scale, (chunks, chunkLen, first) => ({
+    key: `sum_outer_inner${type.key}`, code: type.code + sumOuterInnerWgsl, params: new Params().u32(K, R1, r2).f32(first).u32(chunks, chunkLen), buffers: [x],
   }));
 }
