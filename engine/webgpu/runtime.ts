@@ -142,6 +142,10 @@ class Profiler {
   }
 }
 
+/** Mappable read buffers kept between reads (entry 28), and the largest one worth keeping. */
+const READ_STAGING_KEPT = 4;
+const READ_STAGING_MAX_BYTES = 64 * 1024 * 1024;
+
 export class GpuRuntime {
   private pool = new Map<number, GPUBuffer[]>();
   private pooledCount = 0;
@@ -152,7 +156,7 @@ export class GpuRuntime {
   private pass: GPUComputePassEncoder | null = null;
   private uniforms: UniformArena;
   private errors: string[] = [];
-  private stagingToFree: GPUBuffer[] = [];
+  private readStaging: GPUBuffer[] = [];
   private profiler: Profiler | null = null;
   private pendingChecks: Promise<void>[] = [];
   /** dispatches and submits so far, for tests and benchmarks */
@@ -308,33 +312,57 @@ export class GpuRuntime {
     this.profiler?.submitted();
     this.encoder = null;
     this.counters.submits++;
-    for (const b of this.stagingToFree.splice(0)) b.destroy(); // freed by the implementation once the submit is done
   }
 
   async read(buffer: GPUBuffer, length: number): Promise<Float32Array> {
-    const bytes = length * 4;
-    const staging = this.device.createBuffer({ size: GpuRuntime.bytesFor(length), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.copyEncoder().copyBufferToBuffer(buffer, 0, staging, 0, GpuRuntime.bytesFor(length));
+    const bytes = GpuRuntime.bytesFor(length);
+    const staging = this.takeReadStaging(bytes);
+    this.copyEncoder().copyBufferToBuffer(buffer, 0, staging, 0, bytes);
     this.flush();
-    await staging.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(staging.getMappedRange(0, GpuRuntime.bytesFor(length)).slice(0, bytes));
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    } catch (e) {
+      staging.destroy();
+      throw e;
+    }
+    const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0, length * 4));
     staging.unmap();
-    staging.destroy();
+    this.giveBackReadStaging(staging);
     await this.checkErrors();
     return out;
   }
 
   /**
-   * Copies `data` into `buffer` through a mapped staging buffer and a copy recorded in the pending encoder.
-   * queue.writeBuffer would run before already-recorded dispatches, clobbering a pooled buffer they still read.
+   * A mappable buffer of at least `bytes` for a read: the smallest one kept from earlier reads, else a new one.
+   * The first map of a new buffer costs ~10 ms per MB on lavapipe, a map of a reused one a few ms (a 1080p
+   * image: 105–120 ms → 1–8 ms; bench/NOTES.md, entry 28).
+   */
+  private takeReadStaging(bytes: number): GPUBuffer {
+    let best = -1;
+    this.readStaging.forEach((b, i) => {
+      if (b.size >= bytes && (best < 0 || b.size < this.readStaging[best]!.size)) best = i;
+    });
+    if (best >= 0) return this.readStaging.splice(best, 1)[0]!;
+    return this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Keeps a read's buffer for the next reads: the largest few, up to READ_STAGING_KEPT in all. */
+  private giveBackReadStaging(staging: GPUBuffer): void {
+    if (staging.size > READ_STAGING_MAX_BYTES) return staging.destroy();
+    this.readStaging.push(staging);
+    this.readStaging.sort((a, b) => b.size - a.size);
+    for (const b of this.readStaging.splice(READ_STAGING_KEPT)) b.destroy();
+  }
+
+  /**
+   * Copies `data` into `buffer`. The work recorded so far is submitted first: queue.writeBuffer takes effect in
+   * queue order, so it must not overtake recorded dispatches that still read the (pooled) buffer. Dawn stages
+   * the data in buffers it reuses; a new mapped staging buffer per write cost ~30 ms for a 2.6 MB training batch
+   * on lavapipe, writeBuffer ~1 ms (bench/NOTES.md, entry 28).
    */
   write(buffer: GPUBuffer, data: Float32Array): void {
-    const bytes = GpuRuntime.bytesFor(data.length);
-    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
-    new Float32Array(staging.getMappedRange()).set(data);
-    staging.unmap();
-    this.copyEncoder().copyBufferToBuffer(staging, 0, buffer, 0, bytes);
-    this.stagingToFree.push(staging);
+    this.flush();
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   async checkErrors(): Promise<void> {
@@ -346,6 +374,7 @@ export class GpuRuntime {
     this.flush();
     for (const list of this.pool.values()) for (const b of list) b.destroy();
     this.pool.clear();
+    for (const b of this.readStaging.splice(0)) b.destroy();
     this.pooledCount = this.pooledBytes = 0;
     this.uniforms.destroy();
     this.device.destroy();
