@@ -6,8 +6,8 @@
 // oy meets kernel rows ky = (oy + PH) mod SH + jy·SH; rows are numbered by that phase, so the lanes of a
 // workgroup share their kernel rows. No atomics, no zero-stuffing, no wasted taps.
 // The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
-// the weights' binding 2 with its accessor `weight(i)`, and the input's binding 1 with `input_window(row, ix0)`
-// (see conv2d.wgsl). The grid is (spatial groups,
+// the weights' binding 2 with its accessors `weight(i)` and `weight4(q)` (PACKED: the weights as regrouped by
+// phase_weights.wgsl), and the input's binding 1 with `input_window(row, ix0)` (see conv2d.wgsl). The grid is (spatial groups,
 // output-channel blocks, batch).
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32, M: u32,
@@ -54,11 +54,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
         // the XT outputs and their TAPS column taps read inputs q0 − (TAPS − 1) … q0 + XT − 1: load them once
         let xw = input_window(row, i32(q0) - i32(TAPS - 1u));
         for (var jx = 0u; jx < TAPS; jx++) {
+          // PACKED (one output channel, RT = SW = 4): tap jx's weights for the 4 phases are one vec4
+          var packed: vec4f;
+          if (PACKED) { packed = weight4((c * KH + ky) * TAPS + jx); }
           for (var i = 0u; i < RT; i++) {
             let kx = r0 + i + jx * SW;
             if (kx >= KW) { continue; } // KW not a multiple of SW: this residue has one tap fewer
             var wv: array<f32, OT>;
-            for (var j = 0u; j < OT; j++) { wv[j] = weight(((c * p.O + oc[j]) * KH + ky) * KW + kx); }
+            for (var j = 0u; j < OT; j++) {
+              if (PACKED) { wv[j] = packed[i]; } else { wv[j] = weight(((c * p.O + oc[j]) * KH + ky) * KW + kx); }
+            }
             for (var t = 0u; t < XT; t++) {
               let xv = xw[t + TAPS - 1u - jx]; // input column q0 + t − jx
               for (var j = 0u; j < OT; j++) { acc[i][t][j] += xv * wv[j]; }

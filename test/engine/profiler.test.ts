@@ -71,3 +71,16 @@ test.skipIf(gpuFile.skip)("a stride-1 transposed conv runs as the forward conv k
   expect(keys.filter((k) => k.startsWith("conv2d/") && k.endsWith("/flipped"))).toHaveLength(1);
   expect(keys.filter((k) => k.startsWith("conv_transpose2d/"))).toHaveLength(2);
 });
+
+test.skipIf(gpuFile.skip)("FSRCNN's ×4 layer (one output channel, stride 4) reads its weights regrouped by phase: one packing kernel, then the packed transposed conv", async () => {
+  const be = gpuFile.gpu();
+  const x = be.upload(new Float32Array(2 * 6 * 5 * 8).fill(0.5));
+  const w = be.upload(new Float32Array(6 * 1 * 9 * 9).fill(0.25));
+  be.rt.startProfiling();
+  const y = be.convTranspose2d(x, [2, 6, 5, 8], w, [6, 1, 9, 9], null, { stride: [4, 4], padding: [4, 4] }, [20, 32]);
+  await be.read(y);
+  const keys = (await be.rt.stopProfiling()).map((r) => r.key);
+  for (const s of [x, w, y]) be.release(s);
+  expect(keys.filter((k) => k.startsWith("phase_weights/"))).toHaveLength(1);
+  expect(keys.filter((k) => k.startsWith("conv_transpose2d/") && k.endsWith("/packed"))).toHaveLength(1);
+});

@@ -3,6 +3,7 @@ import weightGradWgsl from "../../../shaders/conv2d_weight_grad.wgsl" with { typ
 import weightGradVec4Wgsl from "../../../shaders/conv2d_weight_grad_vec4.wgsl" with { type: "text" };
 import weightGradBlockWgsl from "../../../shaders/conv2d_weight_grad_block.wgsl" with { type: "text" };
 import convTransposeWgsl from "../../../shaders/conv_transpose2d.wgsl" with { type: "text" };
+import phaseWeightsWgsl from "../../../shaders/phase_weights.wgsl" with { type: "text" };
 import type { ConvGeometry } from "../../backend.ts";
 import { convOutSize, type Shape4 } from "../../shape.ts";
 import { GpuRuntime, Params } from "../runtime.ts";
@@ -66,11 +67,16 @@ function weightBinding(rt: GpuRuntime, w: GPUBuffer, floats: number): { code: st
   if (rt.fitsUniform(floats) && w.usage & GPUBufferUsage.UNIFORM) {
     const vec4s = GpuRuntime.bytesFor(floats) / 16;
     return {
-      code: `@group(0) @binding(2) var<uniform> w: array<vec4f, ${vec4s}>;\nfn weight(i: u32) -> f32 { return w[i >> 2u][i & 3u]; }\n`,
+      code: `@group(0) @binding(2) var<uniform> w: array<vec4f, ${vec4s}>;\nfn weight(i: u32) -> f32 { return w[i >> 2u][i & 3u]; }\n` +
+        "fn weight4(q: u32) -> vec4f { return w[q]; }\n",
       key: `uniform${vec4s}`,
     };
   }
-  return { code: "@group(0) @binding(2) var<storage, read> w: array<f32>;\nfn weight(i: u32) -> f32 { return w[i]; }\n", key: "storage" };
+  return {
+    code: "@group(0) @binding(2) var<storage, read> w: array<f32>;\nfn weight(i: u32) -> f32 { return w[i]; }\n" +
+      "fn weight4(q: u32) -> vec4f { return vec4f(w[4u * q], w[4u * q + 1u], w[4u * q + 2u], w[4u * q + 3u]); }\n",
+    key: "storage",
+  };
 }
 
 /**
@@ -223,19 +229,35 @@ export function convTranspose2d(
   // rows by phase (see the shader): sh phases of M rows each, a few past HO skipped
   const M = Math.ceil((HO + g.padding[0]) / sh);
   const spatial = sh * M * (sw / t.rt) * qBlocks;
-  const wb = weightBinding(rt, w, C * O * KH * KW);
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M);
   // taps per output phase: each invocation keeps its input window (XT + TAPS − 1 columns) in registers
   const nTaps = Math.ceil(KW / sw);
   const taps = `const TAPS: u32 = ${nTaps}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\nconst RT: u32 = ${t.rt}u;\n`;
+  // one output channel and the 4 phases of stride 4 (FSRCNN's ×4 layer): weights regrouped into a vec4 per tap
+  const packed = O === 1 && sw === 4 && t.rt === 4 && rt.fitsUniform(C * KH * nTaps * 4);
+  const weights = packed ? phaseWeights(rt, w, C, KH, KW, nTaps) : w;
+  const wb = weightBinding(rt, weights, packed ? C * KH * nTaps * 4 : C * O * KH * KW);
   // windows of XT + TAPS − 1 inputs start at column q0 − (TAPS − 1), q0 a multiple of XT
   const input = inputBinding(W, t.xt + nTaps - 1, leadOf(t.xt, 1 - nTaps));
   rt.dispatch({
-    key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}`, code: taps + win.code + wb.code + input.code + tiled(convTransposeWgsl, t), params,
-    buffers: [x, w, bias ?? w, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
+    key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}${packed ? "/packed" : ""}`,
+    code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(convTransposeWgsl, t), params,
+    buffers: [x, weights, bias ?? weights, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
   });
+  if (packed) rt.giveBack(weights); // the dispatches that read it run before any reuse
   return y;
+}
+
+/** [C, 1, KH, KW] weights as vec4s of the 4 phases of each tap (shaders/phase_weights.wgsl). */
+function phaseWeights(rt: GpuRuntime, w: GPUBuffer, C: number, KH: number, KW: number, taps: number): GPUBuffer {
+  const vec4s = C * KH * taps;
+  const packed = rt.acquire(vec4s * 4);
+  rt.dispatch({
+    key: `phase_weights/k${KH}x${KW}`, code: `const KH: u32 = ${KH}u;\nconst KW: u32 = ${KW}u;\nconst TAPS: u32 = ${taps}u;\n${phaseWeightsWgsl}`,
+    params: new Params().u32(C), buffers: [w, packed], workgroups: [blocks(vec4s, 64), 1, 1],
+  });
+  return packed;
 }
 
 /**
