@@ -4,7 +4,8 @@
 // A thread walks its row 4 output columns per step: one dy vec4 per output channel, and per input channel the
 // window those columns' taps read, (3·SW + KW) inputs from x column 4·k·SW − PW on. The window is kept as V
 // aligned vec4s and slides by SW vec4s a step, so a step loads only the SW new ones. A vec4 lies wholly inside
-// or outside its row (W % 4 = 0), so the zero padding is one select per vec4.
+// or outside its row (W % 4 = 0), so the zero padding is one select per vec4. The parameters, the output and
+// the workgroup's final sum come from conv2d_weight_grad_block.wgsl, which the host prepends.
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;
 @group(0) @binding(2) var<storage, read> dy: array<vec4f>;
 
