@@ -7,8 +7,8 @@
 // workgroup share their kernel rows. No atomics, no zero-stuffing, no wasted taps.
 // The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
 // the weights' binding 2 with its accessors `weight(i)` and `weight4(q)` (PACKED: the weights as regrouped by
-// phase_weights.wgsl), and the input's binding 1 with `input_window(row, ix0)` (see conv2d.wgsl). The grid is (spatial groups,
-// output-channel blocks, batch).
+// phase_weights.wgsl), and the input's binding 1 with `input_window(row, ix0)` (see conv2d.wgsl). The grid is
+// (spatial groups, output-channel blocks, batch).
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32, M: u32,
 }

@@ -5,7 +5,7 @@ import weightGradBlockWgsl from "../../../shaders/conv2d_weight_grad_block.wgsl"
 import convTransposeWgsl from "../../../shaders/conv_transpose2d.wgsl" with { type: "text" };
 import phaseWeightsWgsl from "../../../shaders/phase_weights.wgsl" with { type: "text" };
 import type { ConvGeometry } from "../../backend.ts";
-import { convOutSize, type Shape4 } from "../../shape.ts";
+import { convOutSize, convTransposeOutSize, type Shape4 } from "../../shape.ts";
 import { GpuRuntime, Params } from "../runtime.ts";
 
 const blocks = (n: number, size: number) => Math.ceil(n / size);
@@ -218,7 +218,8 @@ export function convTranspose2d(
   // At stride 1 (the input gradient of every stride-1 conv) a transposed conv is a conv with the weights
   // transposed and flipped and padding K − 1 − P: the tuned forward kernel does it (bench/NOTES.md, entry 24).
   const [ph, pw] = [KH - 1 - g.padding[0], KW - 1 - g.padding[1]];
-  if (g.stride[0] === 1 && g.stride[1] === 1 && ph >= 0 && pw >= 0 && HO === H + KH - 1 - 2 * g.padding[0] && WO === W + KW - 1 - 2 * g.padding[1]) {
+  const noOutputPadding = HO === convTransposeOutSize(H, KH, 1, g.padding[0], 0) && WO === convTransposeOutSize(W, KW, 1, g.padding[1], 0);
+  if (g.stride[0] === 1 && g.stride[1] === 1 && ph >= 0 && pw >= 0 && noOutputPadding) {
     return conv2d(rt, x, [N, C, H, W], w, [O, C, KH, KW], bias, { stride: [1, 1], padding: [ph, pw] }, null, true);
   }
   const y = rt.acquire(N * O * HO * WO);
