@@ -17,11 +17,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   let plane = p.HO * p.WO;
   let xplane = p.H * p.W;
   let W = i32(p.W);
-  // channels past the end read the last one (in bounds) and are never written
-  var xoff: array<u32, CT>;
-  for (var j = 0u; j < CT; j++) { xoff[j] = min(c0 + j, p.C - 1u) * xplane; }
-  var doff: array<u32, OT>;
-  for (var i = 0u; i < OT; i++) { doff[i] = min(o0 + i, p.O - 1u) * plane; }
+  var xoff = input_offsets(c0, xplane);
+  var doff = output_offsets(o0, plane);
 
   var acc: array<f32, ACC>;
   for (var r = li; r < p.N * p.HO; r += 64u) {

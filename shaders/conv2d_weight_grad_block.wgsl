@@ -1,5 +1,5 @@
 // What the two weight-gradient kernels (conv2d_weight_grad.wgsl, scalar; conv2d_weight_grad_vec4.wgsl) share:
-// their parameters, the output binding, and the end of a workgroup's work, where the 64 threads' partial sums
+// their parameters, the output binding, the channel block's offsets, and the end of a workgroup's work, where the 64 threads' partial sums
 // of its OT×CT×KW block meet in workgroup memory (no atomics). The host prepends it to either kernel.
 struct Params {
   N: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32,
@@ -9,6 +9,19 @@ struct Params {
 
 const ACC = OT * CT * KW;
 var<workgroup> part: array<array<f32, ACC>, 64>;
+
+// Where the block's input and output channels start, in planes of `xplane` and `plane` elements (of x and dy as
+// the kernel indexes them). Channels past the end take the last one's (in bounds) and are never written.
+fn input_offsets(c0: u32, xplane: u32) -> array<u32, CT> {
+  var off: array<u32, CT>;
+  for (var j = 0u; j < CT; j++) { off[j] = min(c0 + j, p.C - 1u) * xplane; }
+  return off;
+}
+fn output_offsets(o0: u32, plane: u32) -> array<u32, OT> {
+  var off: array<u32, OT>;
+  for (var i = 0u; i < OT; i++) { off[i] = min(o0 + i, p.O - 1u) * plane; }
+  return off;
+}
 
 // Called by every thread of the workgroup (it holds a barrier): thread k adds up sum k of the block over the 64
 // threads and writes it (one barrier: a tree would cost six).

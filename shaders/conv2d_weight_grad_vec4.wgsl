@@ -22,11 +22,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   let plane4 = p.HO * p.WO / 4u;
   let xplane4 = p.H * p.W / 4u;
   let W4 = i32(p.W / 4u);
-  // channels past the end read the last one (in bounds) and are never written
-  var xoff: array<u32, CT>;
-  for (var j = 0u; j < CT; j++) { xoff[j] = min(c0 + j, p.C - 1u) * xplane4; }
-  var doff: array<u32, OT>;
-  for (var i = 0u; i < OT; i++) { doff[i] = min(o0 + i, p.O - 1u) * plane4; }
+  var xoff = input_offsets(c0, xplane4);
+  var doff = output_offsets(o0, plane4);
 
   var acc: array<f32, ACC>;
   for (var r = li; r < p.N * p.HO; r += 64u) {
