@@ -302,8 +302,9 @@ export function conv2dWeightGrad(
   const params = new Params().u32(N, C, H, W, O, HO, WO);
   const tile = `const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\n`;
   rt.dispatch({
-    key: `conv2d_weight_grad${vec4 ? "_vec4" : ""}/${t.ot}x${t.ct}/${win.key}`,
-    code: win.code + tile + weightGradBlockWgsl + (vec4 ? weightGradVec4Wgsl : `const XB: u32 = ${WEIGHT_GRAD_COLUMNS}u;\n${weightGradWgsl}`), params,
+    key: `conv2d_weight_grad${vec4 ? `_vec4/q${WO / 4}` : ""}/${t.ot}x${t.ct}/${win.key}`,
+    code: win.code + tile + weightGradBlockWgsl +
+      (vec4 ? `const STEPS: u32 = ${WO / 4}u;\n${weightGradVec4Wgsl}` : `const XB: u32 = ${WEIGHT_GRAD_COLUMNS}u;\n${weightGradWgsl}`), params,
     buffers: [x, dy, dw], workgroups: [KH, blocks(C, t.ct), blocks(O, t.ot)],
   });
   return dw;
