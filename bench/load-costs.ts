@@ -24,6 +24,9 @@ const STEP: Record<string, string> = {
   "storage, per lane, 1 vec4": "acc += dot(x4[(base + li * 97u + i) & (MASK >> 2u)], vec4f(1.0));",
   "uniform, same address in every lane": "acc += u[(i >> 2u) & 1023u][i & 3u];",
   "uniform, per lane": "acc += u[((li * 97u + i) >> 2u) & 1023u][i & 3u];",
+  "uniform, same address in every lane, 1 vec4": "acc += dot(u[i & 1023u], vec4f(1.0));",
+  "uniform, per lane, 1 vec4": "acc += dot(u[(li * 97u + i) & 1023u], vec4f(1.0));",
+  "uniform, same address, 4 vec4s (16 floats)": "let q = (i * 4u) & 1023u; acc += dot(u[q] + u[q + 1u] + u[q + 2u] + u[q + 3u], vec4f(1.0));",
   "workgroup, per lane (kernel has a barrier)": "acc += sh[(li * 97u + i) & 4095u];",
 };
 
