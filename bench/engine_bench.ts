@@ -1,7 +1,7 @@
 // The engine's side of bench/run.ts: runs the canonical workloads (B0–B3, see bench/workloads.ts) on our
 // engine and prints one JSON line per workload, like the peers in bench/peers/. Normally spawned by
 // bench/run.ts; can be run alone:
-//   bun bench/engine_bench.ts [--only B1,B3] [--runs 5] [--warmup 2] [--backend webgpu|cpu]
+//   bun bench/engine_bench.ts [--only B1,B3] [--runs 5] [--warmup 2] [--backend webgpu|cpu] [--serve]
 
 import { Adam, l1Loss, noGrad, Tensor, tidy, type Backend } from "../engine/index.ts";
 import { studentLoss, teacherLoss } from "../losses/pisr.ts";
@@ -109,7 +109,35 @@ function trainStep(opt: Adam, lossOf: () => Tensor): () => Promise<void> {
   };
 }
 
-for (const name of args.only) {
+/** Step by step on request (--serve; the protocol is in bench/workloads.ts, parseWorkerArgs). */
+async function serve(name: string): Promise<void> {
+  const p = prepare(name);
+  const t0 = performance.now();
+  await p.step();
+  const firstMs = performance.now() - t0;
+  for (let i = 1; i < args.warmup; i++) await p.step();
+  emit({ ready: name, first_ms: firstMs });
+  const times: number[] = [];
+  for await (const line of console) {
+    const command = line.trim();
+    if (command === "step") {
+      const t = performance.now();
+      await p.step();
+      times.push(performance.now() - t);
+      emit({ step_ms: times.at(-1) });
+    } else if (command === "end") break;
+    else if (command) throw new Error(`--serve: unknown command "${command}" (step, end)`);
+  }
+  p.dispose();
+  if (!times.length) throw new Error("--serve: ended before any step");
+  emit({
+    name, impl: "engine", backend: backendName, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times),
+    runs: times.length, warmup: args.warmup, first_ms: firstMs, times_ms: times, paired: true,
+  });
+}
+
+if (args.serve) await serve(args.only[0]);
+else for (const name of args.only) {
   const p = prepare(name);
   const t0 = performance.now();
   await p.step();

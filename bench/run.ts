@@ -5,17 +5,21 @@
 //   tfjs     TF.js 4.22 + tfjs-backend-webgpu on Node through dawn.node (same Dawn, same adapter):
 //            bench/peers/tfjs/bench.mjs, installed by bench/peers/tfjs/install.sh
 //
-//   bun bench/run.ts [--only B0,B1,B2,B3] [--runs 5] [--warmup 2] [--impls engine,pytorch,tfjs] [--cpu] [--json]
-//                    [--out bench/out/run.json] [--results bench/RESULTS.md]
+//   bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup 2] [--impls engine,pytorch,tfjs] [--cpu] [--json]
+//                    [--interleave steps|workloads] [--out bench/out/run.json] [--results bench/RESULTS.md]
 //
 // Every implementation runs in its own process, one workload at a time, workloads interleaved across
-// implementations (B0 on each, then B1 on each, …) so a change of machine load hits all of them alike.
+// implementations (B0 on each, then B1 on each, …) so a change of machine load hits all of them alike. The engine
+// (WebGPU) and PyTorch go further by default (--interleave steps): both processes stay up for the workload and
+// take turns step by step (engine, PyTorch, PyTorch, engine, …), so the noisy minutes of this shared machine fall
+// on both sides of their ratio; the table then also gives the median of the step-by-step ratios.
 // With --json, one JSON object per line per result ({"name","impl","backend","median_ms","min_ms","max_ms",
 // "runs",…}); then a Markdown table. A benchmark, not a test: asserts no time; exits 0 when a peer is missing.
 
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { runPaired, STDERR_NOISE, type Worker } from "./lib/paired.ts";
 import { fmt, machineInfo } from "./lib/util.ts";
 import { DESCRIPTIONS, FLOP_FORMULA, parseWorkloadList, WORKLOADS, type WorkloadName, workloadFlops } from "./workloads.ts";
 
@@ -28,10 +32,14 @@ interface Options {
   json: boolean;
   out: string;
   results: string | null;
+  interleave: "steps" | "workloads";
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { only: [...WORKLOADS], runs: null, warmup: null, impls: ["engine", "pytorch", "tfjs"], cpu: false, json: false, out: "bench/out/run.json", results: null };
+  const o: Options = {
+    only: [...WORKLOADS], runs: null, warmup: null, impls: ["engine", "pytorch", "tfjs"], cpu: false, json: false, out: "bench/out/run.json", results: null,
+    interleave: "steps",
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -52,9 +60,15 @@ function parseArgs(argv: string[]): Options {
       case "--json": o.json = true; break;
       case "--out": o.out = v(); break;
       case "--results": o.results = v(); break;
+      case "--interleave": {
+        const x = v();
+        if (x !== "steps" && x !== "workloads") throw new Error(`--interleave: "${x}" (steps, workloads)`);
+        o.interleave = x;
+        break;
+      }
       case "-h":
       case "--help":
-        console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--out PATH] [--results PATH]");
+        console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--interleave steps|workloads] [--out PATH] [--results PATH]");
         for (const w of WORKLOADS) console.log(`  ${w}  ${DESCRIPTIONS[w]}`);
         process.exit(0);
       default:
@@ -72,6 +86,7 @@ interface Result {
   min_ms: number;
   max_ms: number;
   runs: number;
+  times_ms?: number[];
   gflops?: number;
   note?: string;
   [k: string]: unknown;
@@ -85,6 +100,8 @@ interface Runner {
   unavailable: () => string | null;
   command: (w: WorkloadName, extra: string[]) => string[];
   cwd?: string;
+  /** takes --serve (step by step on request; bench/workloads.ts, parseWorkerArgs) */
+  serves?: boolean;
 }
 
 const ROOT = join(import.meta.dir, "..");
@@ -95,12 +112,12 @@ const TFJS_DIR = join(ROOT, "bench/peers/tfjs");
 function runners(o: Options): Runner[] {
   const all: Runner[] = [];
   if (o.impls.includes("engine")) {
-    all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "webgpu", ...x] });
+    all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", serves: true, unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "webgpu", ...x] });
     if (o.cpu) all.push({ impl: "engine", backend: "cpu", label: "engine (CPU ref.)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "cpu", ...x] });
   }
   if (o.impls.includes("pytorch"))
     all.push({
-      impl: "pytorch", backend: "cpu", label: "PyTorch (CPU)",
+      impl: "pytorch", backend: "cpu", label: "PyTorch (CPU)", serves: true,
       unavailable: () => {
         if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-torch)`;
         const r = Bun.spawnSync([PYTHON, "-c", "import torch"], { stdout: "ignore", stderr: "pipe" });
@@ -122,14 +139,17 @@ function runners(o: Options): Runner[] {
   return all;
 }
 
-const NOISE = /artificially reduced|XDG_RUNTIME_DIR/;
+/** Step pairs when the engine and PyTorch alternate (--interleave steps) and --runs is not given. */
+const PAIRED_RUNS = 7;
+/** Pause after each step of an alternation, so that one side's worker threads have gone idle before the other's step. */
+const PAIR_GAP_MS = 50;
 
 /** Runs one implementation on one workload; returns its JSON lines (meta and result). */
 async function runOne(r: Runner, w: WorkloadName, o: Options): Promise<{ lines: Record<string, unknown>[]; error: string | null }> {
   const extra = [...(o.runs ? ["--runs", String(o.runs)] : []), ...(o.warmup ? ["--warmup", String(o.warmup)] : [])];
   const proc = Bun.spawn(r.command(w, extra), { cwd: r.cwd ?? ROOT, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  const errLines = err.split("\n").filter((l) => l.trim() && !NOISE.test(l));
+  const errLines = err.split("\n").filter((l) => l.trim() && !STDERR_NOISE.test(l));
   const lines: Record<string, unknown>[] = [];
   for (const l of out.split("\n")) if (l.startsWith("{")) try { lines.push(JSON.parse(l)); } catch { /* not ours */ }
   if (code !== 0) return { lines, error: `exit ${code}: ${errLines.slice(-3).join(" | ").slice(0, 300) || "(no stderr)"}` };
@@ -151,25 +171,52 @@ const metas = new Map<string, Record<string, unknown>>();
 const results: Result[] = [];
 const failures: string[] = [];
 
+/** engine ÷ PyTorch per workload: the median of the step-by-step ratios, where the two alternated */
+const pairedRatios = new Map<WorkloadName, number>();
+const stamp = () => `[${((performance.now() - t0) / 1000).toFixed(0)} s]`;
+const load = () => `load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`;
+
+function collect(r: Runner, w: WorkloadName, lines: Record<string, unknown>[], error: string | null): void {
+  for (const l of lines) {
+    if (l.meta) metas.set(r.label, l);
+    else if (l.name === w) {
+      const res = l as Result;
+      res.gflops = workloadFlops(w) / (res.median_ms * 1e6);
+      results.push(res);
+      if (o.json) console.log(JSON.stringify(res));
+      log(`    ${r.label}: median ${fmt(res.median_ms)} ms over ${res.runs} runs`);
+    }
+  }
+  if (error) {
+    failures.push(`${w} on ${r.label}: ${error}`);
+    log(`    ${r.label} failed: ${error}`);
+  }
+}
+
+const available = rs.filter((r) => !unavailable.has(r.label));
+const engineGpu = available.find((r) => r.impl === "engine" && r.backend === "webgpu");
+const torch = available.find((r) => r.impl === "pytorch");
+const pair = o.interleave === "steps" && engineGpu?.serves && torch?.serves ? [engineGpu, torch] : null;
 for (const w of o.only) {
-  for (const r of rs) {
-    if (unavailable.has(r.label)) continue;
-    log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${w} on ${r.label} … (load ${loadavg().map((x) => x.toFixed(2)).join(" ")})`);
-    const { lines, error } = await runOne(r, w, o);
-    for (const l of lines) {
-      if (l.meta) metas.set(r.label, l);
-      else if (l.name === w) {
-        const res = l as Result;
-        res.gflops = workloadFlops(w) / (res.median_ms * 1e6);
-        results.push(res);
-        if (o.json) console.log(JSON.stringify(res));
-        log(`    median ${fmt(res.median_ms)} ms over ${res.runs} runs`);
-      }
-    }
+  if (pair) {
+    log(`${stamp()} ${w} on ${pair[0].label} and ${pair[1].label}, step by step … (${load()})`);
+    const workers = pair.map((r): Worker => ({ label: r.label, command: (x) => r.command(w, x), cwd: r.cwd ?? ROOT }));
+    const extra = o.warmup ? ["--warmup", String(o.warmup)] : [];
+    const { lines, ratio, error } = await runPaired(workers[0], workers[1], { pairs: o.runs ?? PAIRED_RUNS, extra, gapMs: PAIR_GAP_MS });
+    pair.forEach((r, i) => collect(r, w, lines.get(workers[i]) ?? [], null));
     if (error) {
-      failures.push(`${w} on ${r.label}: ${error}`);
+      failures.push(`${w} on ${pair[0].label} and ${pair[1].label}, step by step: ${error}`);
       log(`    failed: ${error}`);
+    } else {
+      pairedRatios.set(w, ratio);
+      log(`    step-by-step ratio (median): ${fmt(ratio)}`);
     }
+  }
+  for (const r of available) {
+    if (pair?.includes(r)) continue;
+    log(`${stamp()} ${w} on ${r.label} … (${load()})`);
+    const { lines, error } = await runOne(r, w, o);
+    collect(r, w, lines, error);
   }
 }
 const wallS = (performance.now() - t0) / 1000;
@@ -202,12 +249,13 @@ for (const w of o.only)
 md.push("");
 md.push("Ratios (time of our engine on WebGPU ÷ time of the peer: > 1 means the engine is slower):");
 md.push("");
-md.push("| workload | GFLOP | engine ÷ PyTorch CPU | engine ÷ TF.js WebGPU |");
-md.push("|---|---:|---:|---:|");
+md.push(`| workload | GFLOP | engine ÷ PyTorch CPU${pair ? " | … median of the step-by-step ratios" : ""} | engine ÷ TF.js WebGPU |`);
+md.push(`|---|---:|---:|${pair ? "---:|" : ""}---:|`);
 for (const w of o.only) {
   const e = find(w, "engine", "webgpu"), p = find(w, "pytorch", "cpu"), t = find(w, "tfjs", "webgpu");
   const ratio = (a?: Result, b?: Result) => (a && b ? `${fmt(a.median_ms / b.median_ms)}` : "—");
-  md.push(`| ${w} | ${fmt(workloadFlops(w) / 1e9)} | ${ratio(e, p)} | ${ratio(e, t)} |`);
+  const paired = pair ? ` ${pairedRatios.has(w) ? fmt(pairedRatios.get(w)!) : "—"} |` : "";
+  md.push(`| ${w} | ${fmt(workloadFlops(w) / 1e9)} | ${ratio(e, p)} |${paired} ${ratio(e, t)} |`);
 }
 md.push("");
 if (o.only.includes("B1") && o.only.includes("B2")) {
@@ -221,6 +269,7 @@ if (o.only.includes("B1") && o.only.includes("B2")) {
 for (const w of o.only) md.push(`* ${w}: ${DESCRIPTIONS[w]}; ${fmt(workloadFlops(w) / 1e9)} GFLOP nominal`);
 md.push("", `GFLOP/s = nominal FLOPs ÷ median time. ${FLOP_FORMULA}.`);
 md.push("Times are wall-clock per step, each including the readback of its result (the loss value; B3: the whole output image), after warm-up; medians of the timed runs.");
+if (pair) md.push(`The engine (WebGPU) and PyTorch ran side by side, alternating step by step (engine first in even pairs, PyTorch first in odd ones, ${PAIR_GAP_MS} ms apart); the other implementations ran one after the other.`);
 for (const [label, why] of unavailable) md.push("", `**${label} unavailable:** ${why}`);
 for (const f of failures) md.push("", `**failed:** ${f}`);
 const table = md.join("\n");

@@ -99,6 +99,8 @@ export interface WorkerArgs {
   runsGiven: boolean;
   warmup: number;
   backend: string;
+  /** serve one workload step by step over stdin/stdout (bench/run.ts's paired mode; see serveSteps) */
+  serve: boolean;
 }
 
 export function parseWorkloadList(s: string): WorkloadName[] {
@@ -107,9 +109,15 @@ export function parseWorkloadList(s: string): WorkloadName[] {
   return names as WorkloadName[];
 }
 
-/** --only B0,B1 --runs N --warmup N --backend X (the same flags the peers take) */
+/**
+ * --only B0,B1 --runs N --warmup N --backend X [--serve] (the same flags the peers take). With --serve a worker
+ * prepares its one workload, runs the warm-up steps and prints {"ready": name}; then each line "step" on stdin runs
+ * one timed step and prints {"step_ms": t}, and "end" prints the usual result line (over the served steps) and
+ * exits. bench/run.ts alternates two such workers step by step, so that a slow minute of this shared machine
+ * falls on both sides of a ratio alike.
+ */
 export function parseWorkerArgs(argv: string[], defaults: { backend: string }): WorkerArgs {
-  const o: WorkerArgs = { only: [...WORKLOADS], runs: 5, runsGiven: false, warmup: 2, backend: defaults.backend };
+  const o: WorkerArgs = { only: [...WORKLOADS], runs: 5, runsGiven: false, warmup: 2, backend: defaults.backend, serve: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -121,9 +129,11 @@ export function parseWorkerArgs(argv: string[], defaults: { backend: string }): 
     else if (a === "--runs") (o.runs = Number(v())), (o.runsGiven = true);
     else if (a === "--warmup") o.warmup = Number(v());
     else if (a === "--backend") o.backend = v();
+    else if (a === "--serve") o.serve = true;
     else throw new Error(`unknown argument "${a}"`);
   }
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error("--runs must be a positive integer");
   if (!Number.isInteger(o.warmup) || o.warmup < 1) throw new Error("--warmup must be a positive integer");
+  if (o.serve && o.only.length !== 1) throw new Error("--serve takes exactly one workload (--only B1)");
   return o;
 }

@@ -2,7 +2,11 @@
 """PyTorch-CPU peer of bench/run.ts: the same networks and workloads (B0-B3, see bench/workloads.ts),
 declared here in PyTorch, timed the same way; prints one JSON line per workload.
 
-    /usr/bin/python3 bench/peers/torch_bench.py [--only B0,B1,B2,B3] [--runs 5] [--warmup 2]
+    /usr/bin/python3 bench/peers/torch_bench.py [--only B0,B1,B2,B3] [--runs 5] [--warmup 2] [--serve]
+
+--serve (one workload): after the warm-up print {"ready": name}; then each stdin line "step" runs one timed step
+and prints {"step_ms": t}, and "end" prints the result line over those steps (bench/run.ts's paired mode; the
+protocol is described in bench/workloads.ts, parseWorkerArgs).
 
 Networks: FSRCNN d=56 s=12 m=4 x4 on one channel (conv+PReLU blocks, 9x9 transposed conv, stride 4, pad 4,
 output pad 3); the PISR teacher's encoder (5x5 1->d, 5x5 d->d stride 4, 3x3 d->s, 3x3 s->1, PReLU between);
@@ -124,25 +128,49 @@ def main():
     ap.add_argument("--only", default="B0,B1,B2,B3")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
     emit = lambda o: print(json.dumps(o), flush=True)
     emit({"meta": True, "impl": "pytorch", "backend": "cpu", "torch": torch.__version__, "threads": torch.get_num_threads(),
           "mkldnn": torch.backends.mkldnn.is_available(), "python": platform.python_version()})
-    for name in [n.strip().upper() for n in a.only.split(",") if n.strip()]:
-        step = prepare(name)
-        for _ in range(a.warmup):
-            step()
-        times = []
-        for _ in range(a.runs):
-            t = time.perf_counter()
-            step()
-            times.append((time.perf_counter() - t) * 1000)
+    names = [n.strip().upper() for n in a.only.split(",") if n.strip()]
+    if a.serve and len(names) != 1:
+        raise SystemExit("--serve takes exactly one workload (--only B1)")
+
+    def timed(step):
+        t = time.perf_counter()
+        step()
+        return (time.perf_counter() - t) * 1000
+
+    def result(name, times, **extra):
         s = sorted(times)
         med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
         emit({"name": name, "impl": "pytorch", "backend": "cpu", "median_ms": med, "min_ms": s[0], "max_ms": s[-1],
-              "runs": a.runs, "warmup": a.warmup, "times_ms": times})
+              "runs": len(times), "warmup": a.warmup, "times_ms": times, **extra})
+
+    for name in names:
+        step = prepare(name)
+        for _ in range(a.warmup):
+            step()
+        if a.serve:
+            emit({"ready": name})
+            times = []
+            for line in sys.stdin:
+                command = line.strip()
+                if command == "step":
+                    times.append(timed(step))
+                    emit({"step_ms": times[-1]})
+                elif command == "end":
+                    break
+                elif command:
+                    raise SystemExit(f'--serve: unknown command "{command}" (step, end)')
+            if not times:
+                raise SystemExit("--serve: ended before any step")
+            result(name, times, paired=True)
+        else:
+            result(name, [timed(step) for _ in range(a.runs)])
 
 
 if __name__ == "__main__":
