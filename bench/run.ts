@@ -16,7 +16,7 @@
 // With --json, one JSON object per line per result ({"name","impl","backend","median_ms","min_ms","max_ms",
 // "runs",…}); then a Markdown table. A benchmark, not a test: asserts no time; exits 0 when a peer is missing.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { runPaired, STDERR_NOISE, type Worker } from "./lib/paired.ts";
@@ -279,6 +279,19 @@ mkdirSync(dirname(o.out), { recursive: true });
 writeFileSync(o.out, JSON.stringify({ machine: { ...machine, loadEnd, adapter, wallSeconds: Math.round(wallS) }, metas: Object.fromEntries(metas), unavailable: Object.fromEntries(unavailable), failures, flopFormula: FLOP_FORMULA, flops: Object.fromEntries(o.only.map((w) => [w, workloadFlops(w)])), results }, null, 2));
 log(`JSON written to ${o.out}`);
 if (o.results) {
-  writeFileSync(o.results, `# Workload benchmark results\n\nLatest full run of \`bun bench/run.ts${process.argv.slice(2).filter((a) => a !== `--results` && a !== o.results).map((a) => ` ${a}`).join("")}\` (see bench/README.md for the method).\n\n${table}\n`);
+  const command = `bun bench/run.ts${process.argv.slice(2).filter((a) => a !== "--results" && a !== o.results).map((a) => ` ${a}`).join("")}`;
+  writeFileSync(o.results, resultsFile(existsSync(o.results) ? readFileSync(o.results, "utf8") : null, `Latest run of \`${command}\`:\n\n${table}`));
   log(`Markdown written to ${o.results}`);
+}
+
+/**
+ * The results file with `latest` between its two markers, so that what people wrote around it (the history of
+ * earlier runs, notes on noise) stays; a new file (or one without the markers) gets a heading and the markers.
+ */
+function resultsFile(old: string | null, latest: string): string {
+  const begin = "<!-- bench/run.ts: latest run (rewritten by --results) -->", end = "<!-- /bench/run.ts -->";
+  const block = `${begin}\n${latest}\n${end}`;
+  const [i, j] = old ? [old.indexOf(begin), old.indexOf(end)] : [-1, -1];
+  if (old && i >= 0 && j > i) return old.slice(0, i) + block + old.slice(j + end.length);
+  return `# Workload benchmark results\n\nSee bench/README.md for the method.\n\n${block}\n`;
 }
