@@ -9,12 +9,11 @@ import { readFileSync } from "node:fs";
 import { create, globals } from "webgpu";
 
 const args = { only: ["B0", "B1", "B2", "B3"], runs: 5, warmup: 2, backend: "webgpu" };
-let runsGiven = false;
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i], v = process.argv[++i];
   if (v === undefined) throw new Error(`${a} needs a value`);
   if (a === "--only") args.only = v.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
-  else if (a === "--runs") (args.runs = Number(v)), (runsGiven = true);
+  else if (a === "--runs") args.runs = Number(v);
   else if (a === "--warmup") args.warmup = Number(v);
   else if (a === "--backend") args.backend = v;
   else throw new Error(`unknown argument "${a}"`);
@@ -158,9 +157,10 @@ for (const name of args.only) {
   const step = prepare(name);
   const t0 = performance.now();
   await step();
-  // a step over 15 s gets 3 timed runs and no second warm-up (note in the JSON), unless --runs was given
+  // a step over 15 s gets no second warm-up (note in the JSON); the timed runs stay at --runs (issue #6 asks
+  // for medians of at least 5)
   const slow = performance.now() - t0 > 15000;
-  const runs = slow && !runsGiven ? Math.min(args.runs, 3) : args.runs;
+  const runs = args.runs;
   for (let i = 1; i < (slow ? 1 : args.warmup); i++) await step();
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -168,6 +168,6 @@ for (const name of args.only) {
     await step();
     times.push(performance.now() - t);
   }
-  emit({ name, impl: "tfjs", backend: args.backend, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times), runs, warmup: slow ? 1 : args.warmup, times_ms: times, ...(runs < args.runs ? { note: "step > 15 s" } : {}) });
+  emit({ name, impl: "tfjs", backend: args.backend, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times), runs, warmup: slow ? 1 : args.warmup, times_ms: times, ...(slow ? { note: "step > 15 s: 1 warm-up" } : {}) });
 }
 process.exit(0);
