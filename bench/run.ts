@@ -86,7 +86,6 @@ interface Result {
   min_ms: number;
   max_ms: number;
   runs: number;
-  times_ms?: number[];
   gflops?: number;
   note?: string;
   [k: string]: unknown;
@@ -276,7 +275,7 @@ const table = md.join("\n");
 console.log(table);
 
 mkdirSync(dirname(o.out), { recursive: true });
-writeFileSync(o.out, JSON.stringify({ machine: { ...machine, loadEnd, adapter, wallSeconds: Math.round(wallS) }, metas: Object.fromEntries(metas), unavailable: Object.fromEntries(unavailable), failures, flopFormula: FLOP_FORMULA, flops: Object.fromEntries(o.only.map((w) => [w, workloadFlops(w)])), results }, null, 2));
+writeFileSync(o.out, JSON.stringify({ machine: { ...machine, loadEnd, adapter, wallSeconds: Math.round(wallS) }, metas: Object.fromEntries(metas), unavailable: Object.fromEntries(unavailable), failures, flopFormula: FLOP_FORMULA, flops: Object.fromEntries(o.only.map((w) => [w, workloadFlops(w)])), results, pairedRatios: Object.fromEntries(pairedRatios) }, null, 2));
 log(`JSON written to ${o.out}`);
 if (o.results) {
   const command = `bun bench/run.ts${process.argv.slice(2).filter((a) => a !== "--results" && a !== o.results).map((a) => ` ${a}`).join("")}`;
