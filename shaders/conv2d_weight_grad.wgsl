@@ -22,12 +22,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
 
   var acc: array<f32, ACC>;
   for (var r = li; r < p.N * p.HO; r += 64u) {
-    let n = r / p.HO;
-    let oy = r % p.HO;
-    let iy = i32(oy * SH + ky) - i32(PH);
-    if (iy < 0 || iy >= i32(p.H)) { continue; }
-    let xrow = n * p.C * xplane + u32(iy) * p.W;
-    let drow = n * p.O * plane + oy * p.WO;
+    let rows = rows_at(r, ky);
+    if (rows.padding) { continue; }
+    let xrow = rows.x;
+    let drow = rows.dy;
     // XB output columns at a time: their taps read XWIN = (XB − 1)·SW + KW consecutive inputs of each channel
     for (var ox0 = 0u; ox0 < p.WO; ox0 += XB) {
       let ix0 = i32(ox0 * SW) - i32(PW);

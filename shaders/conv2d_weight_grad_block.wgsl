@@ -1,6 +1,7 @@
 // What the two weight-gradient kernels (conv2d_weight_grad.wgsl, scalar; conv2d_weight_grad_vec4.wgsl) share:
-// their parameters, the output binding, the channel block's offsets, and the end of a workgroup's work, where the 64 threads' partial sums
-// of its OT×CT×KW block meet in workgroup memory (no atomics). The host prepends it to either kernel.
+// their parameters, the output binding, the channel block's offsets, the rows a thread walks, and the end of a
+// workgroup's work, where the 64 threads' partial sums of its OT×CT×KW block meet in workgroup memory (no
+// atomics). The host prepends it to either kernel.
 struct Params {
   N: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32,
 }
@@ -21,6 +22,16 @@ fn output_offsets(o0: u32, plane: u32) -> array<u32, OT> {
   var off: array<u32, OT>;
   for (var i = 0u; i < OT; i++) { off[i] = min(o0 + i, p.O - 1u) * plane; }
   return off;
+}
+
+// Row r of a thread's walk over the output rows (n, oy): where that dy row starts and where the x row its kernel
+// row ky reads starts (in elements), and whether that x row lies in the zero padding (then it adds nothing).
+struct Rows { x: u32, dy: u32, padding: bool }
+fn rows_at(r: u32, ky: u32) -> Rows {
+  let n = r / p.HO;
+  let oy = r % p.HO;
+  let iy = i32(oy * SH + ky) - i32(PH);
+  return Rows((n * p.C * p.H + u32(max(iy, 0))) * p.W, (n * p.O * p.HO + oy) * p.WO, iy < 0 || iy >= i32(p.H));
 }
 
 // Called by every thread of the workgroup (it holds a barrier): thread k adds up sum k of the block over the 64

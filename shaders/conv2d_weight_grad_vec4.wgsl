@@ -29,12 +29,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
 
   var acc: array<f32, ACC>;
   for (var r = li; r < p.N * p.HO; r += 64u) {
-    let n = r / p.HO;
-    let oy = r % p.HO;
-    let iy = i32(oy * SH + ky) - i32(PH);
-    if (iy < 0 || iy >= i32(p.H)) { continue; }
-    let xrow = (n * p.C * p.H + u32(iy)) * p.W / 4u;
-    let drow = (n * p.O * p.HO + oy) * p.WO / 4u;
+    let rows = rows_at(r, ky);
+    if (rows.padding) { continue; }
+    let xrow = rows.x / 4u; // rows are a whole number of vec4s
+    let drow = rows.dy / 4u;
     // vec4 index (within the row) of the window's first vec4 at the step before the first
     var g = -i32((PW + OFF) / 4u) - i32(SW);
     var xw: array<array<vec4f, V>, CT>;
