@@ -1,8 +1,23 @@
 // The runtime's kernel profiler: GPU timestamps per dispatch, summed by kernel key.
 import { expect, test } from "bun:test";
+import type { Storage } from "../../engine/backend.ts";
+import type { WebGpuBackend } from "../../engine/webgpu/backend.ts";
 import { webGpuForFile } from "./util.ts";
 
 const gpuFile = await webGpuForFile("kernel profiler");
+
+/**
+ * The kernel keys that `run` dispatches, profiled: the last storage it returns is read back (so every dispatch
+ * has run), then all of them are released.
+ */
+async function kernelKeys(be: WebGpuBackend, run: () => Storage[]): Promise<string[]> {
+  be.rt.startProfiling();
+  const made = run();
+  await be.read(made[made.length - 1]);
+  const keys = (await be.rt.stopProfiling()).map((r) => r.key);
+  for (const s of made) be.release(s);
+  return keys;
+}
 
 test.skipIf(gpuFile.skip)("profiling reports every dispatched kernel with its count and a positive time, and results stay correct", async () => {
   const be = gpuFile.gpu();
@@ -34,18 +49,18 @@ test.skipIf(gpuFile.skip)("rows a multiple of 4 wide take the vec4 kernels (conv
   const keysFor = async (W: number): Promise<string[]> => {
     const x = be.upload(new Float32Array(2 * 3 * 9 * W).fill(0.5));
     const w = be.upload(new Float32Array(4 * 3 * 3 * 3).fill(0.25));
-    be.rt.startProfiling();
-    const y = be.conv2d(x, [2, 3, 9, W], w, [4, 3, 3, 3], null, g);
-    const dx = be.convTranspose2d(y, [2, 4, 9, W], w, [4, 3, 3, 3], null, { stride: [2, 2], padding: [1, 1] }, [17, 2 * W - 1]);
-    const dw = be.conv2dWeightGrad(x, [2, 3, 9, W], y, [2, 4, 9, W], [3, 3], g);
-    // per-channel slopes: runs of one [9, W] plane each; and a bias gradient's sum, runs of 9·W
-    const slopes = be.upload([0.1, 0.2, 0.3, 0.4]);
-    const z = be.prelu(y, [2, 4, 9, W], slopes, true);
-    const db = be.sum(y, [2, 4, 9, W], [true, false, true, true], 1);
-    await be.read(db);
-    const rows = await be.rt.stopProfiling();
-    for (const s of [x, w, y, dx, dw, slopes, z, db]) be.release(s);
-    return rows.map((r) => r.key).sort();
+    const keys = await kernelKeys(be, () => {
+      const y = be.conv2d(x, [2, 3, 9, W], w, [4, 3, 3, 3], null, g);
+      const dx = be.convTranspose2d(y, [2, 4, 9, W], w, [4, 3, 3, 3], null, { stride: [2, 2], padding: [1, 1] }, [17, 2 * W - 1]);
+      const dw = be.conv2dWeightGrad(x, [2, 3, 9, W], y, [2, 4, 9, W], [3, 3], g);
+      // per-channel slopes: runs of one [9, W] plane each; and a bias gradient's sum, runs of 9·W
+      const slopes = be.upload([0.1, 0.2, 0.3, 0.4]);
+      const z = be.prelu(y, [2, 4, 9, W], slopes, true);
+      const db = be.sum(y, [2, 4, 9, W], [true, false, true, true], 1);
+      return [y, dx, dw, slopes, z, db];
+    });
+    for (const s of [x, w]) be.release(s);
+    return keys.sort();
   };
   const aligned = await keysFor(16);
   expect(aligned.filter((k) => k.startsWith("conv2d/") && k.includes("/in4") && k.includes("/out4"))).toHaveLength(1);
@@ -61,13 +76,12 @@ test.skipIf(gpuFile.skip)("a stride-1 transposed conv runs as the forward conv k
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 4 * 9 * 12).fill(0.5));
   const w = be.upload(new Float32Array(4 * 3 * 3 * 3).fill(0.25));
-  be.rt.startProfiling();
-  const y1 = be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 1], padding: [1, 1] }, [9, 12]);
-  const y2 = be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 1], padding: [3, 0] }, [5, 14]); // P > K − 1
-  const y3 = be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 2], padding: [1, 1] }, [9, 23]);
-  await be.read(y3);
-  const keys = (await be.rt.stopProfiling()).map((r) => r.key);
-  for (const s of [x, w, y1, y2, y3]) be.release(s);
+  const keys = await kernelKeys(be, () => [
+    be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 1], padding: [1, 1] }, [9, 12]),
+    be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 1], padding: [3, 0] }, [5, 14]), // P > K − 1
+    be.convTranspose2d(x, [2, 4, 9, 12], w, [4, 3, 3, 3], null, { stride: [1, 2], padding: [1, 1] }, [9, 23]),
+  ]);
+  for (const s of [x, w]) be.release(s);
   expect(keys.filter((k) => k.startsWith("conv2d/") && k.endsWith("/flipped"))).toHaveLength(1);
   expect(keys.filter((k) => k.startsWith("conv_transpose2d/"))).toHaveLength(2);
 });
@@ -76,11 +90,8 @@ test.skipIf(gpuFile.skip)("FSRCNN's ×4 layer (one output channel, stride 4) rea
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 6 * 5 * 8).fill(0.5));
   const w = be.upload(new Float32Array(6 * 1 * 9 * 9).fill(0.25));
-  be.rt.startProfiling();
-  const y = be.convTranspose2d(x, [2, 6, 5, 8], w, [6, 1, 9, 9], null, { stride: [4, 4], padding: [4, 4] }, [20, 32]);
-  await be.read(y);
-  const keys = (await be.rt.stopProfiling()).map((r) => r.key);
-  for (const s of [x, w, y]) be.release(s);
+  const keys = await kernelKeys(be, () => [be.convTranspose2d(x, [2, 6, 5, 8], w, [6, 1, 9, 9], null, { stride: [4, 4], padding: [4, 4] }, [20, 32])]);
+  for (const s of [x, w]) be.release(s);
   expect(keys.filter((k) => k.startsWith("phase_weights/"))).toHaveLength(1);
   expect(keys.filter((k) => k.startsWith("conv_transpose2d/") && k.endsWith("/packed"))).toHaveLength(1);
 });
