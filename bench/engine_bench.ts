@@ -109,54 +109,53 @@ function trainStep(opt: Adam, lossOf: () => Tensor): () => Promise<void> {
   };
 }
 
+/** One step of `p`, in ms, its result read back. */
+async function timed(p: Prepared): Promise<number> {
+  const t = performance.now();
+  await p.step();
+  return performance.now() - t;
+}
+
+/** The result line of a workload: median, min and max of its timed steps, and whatever else describes them. */
+function emitResult(name: string, times: number[], extra: Record<string, unknown>): void {
+  emit({
+    name, impl: "engine", backend: backendName, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times),
+    runs: times.length, ...extra, times_ms: times,
+  });
+}
+
 /** Step by step on request (--serve; the protocol is in bench/workloads.ts, parseWorkerArgs). */
 async function serve(name: string): Promise<void> {
   const p = prepare(name);
-  const t0 = performance.now();
-  await p.step();
-  const firstMs = performance.now() - t0;
+  const firstMs = await timed(p);
   for (let i = 1; i < args.warmup; i++) await p.step();
   emit({ ready: name, first_ms: firstMs });
   const times: number[] = [];
   for await (const line of console) {
     const command = line.trim();
     if (command === "step") {
-      const t = performance.now();
-      await p.step();
-      times.push(performance.now() - t);
+      times.push(await timed(p));
       emit({ step_ms: times.at(-1) });
     } else if (command === "end") break;
     else if (command) throw new Error(`--serve: unknown command "${command}" (step, end)`);
   }
   p.dispose();
   if (!times.length) throw new Error("--serve: ended before any step");
-  emit({
-    name, impl: "engine", backend: backendName, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times),
-    runs: times.length, warmup: args.warmup, first_ms: firstMs, times_ms: times, paired: true,
-  });
+  emitResult(name, times, { warmup: args.warmup, first_ms: firstMs, paired: true });
 }
 
 if (args.serve) await serve(args.only[0]);
 else for (const name of args.only) {
   const p = prepare(name);
-  const t0 = performance.now();
-  await p.step();
-  const firstMs = performance.now() - t0;
+  const firstMs = await timed(p);
   // Only the CPU reference's slow steps get fewer runs (unless --runs was given); WebGPU always does --runs.
   const slow = backendName === "cpu" && firstMs >= 15000;
   const runs = args.runsGiven || !slow ? args.runs : Math.min(args.runs, 3);
   const warmup = slow ? 1 : args.warmup;
   for (let i = 1; i < warmup; i++) await p.step();
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await p.step();
-    times.push(performance.now() - t);
-  }
+  for (let i = 0; i < runs; i++) times.push(await timed(p));
   p.dispose();
-  emit({
-    name, impl: "engine", backend: backendName, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times), runs,
-    warmup, first_ms: firstMs, times_ms: times, ...(runs < args.runs ? { note: "step > 15 s" } : {}),
-  });
+  emitResult(name, times, { warmup, first_ms: firstMs, ...(runs < args.runs ? { note: "step > 15 s" } : {}) });
 }
 destroy();
