@@ -1,12 +1,14 @@
 // Whole-workload benchmark: the canonical PISR workloads (B0–B3, bench/workloads.ts) on our engine and on
 // two peers, in one run so the ratios are fair:
 //   engine   this repository's engine on WebGPU (Bun + bun-webgpu → Dawn → lavapipe); --cpu adds the CPU reference
-//   pytorch  PyTorch CPU (Debian's python3-torch at /usr/bin/python3): bench/peers/torch_bench.py
+//   pytorch  PyTorch CPU (Debian's python3-torch at /usr/bin/python3): bench/peers/torch_bench.py; on a machine
+//            with an NVIDIA GPU, --torch-device cuda (and --python for a CUDA build of torch) makes it PyTorch-CUDA
 //   tfjs     TF.js 4.22 + tfjs-backend-webgpu on Node through dawn.node (same Dawn, same adapter):
 //            bench/peers/tfjs/bench.mjs, installed by bench/peers/tfjs/install.sh
 //
 //   bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup 2] [--impls engine,pytorch,tfjs] [--cpu] [--json]
 //                    [--interleave steps|workloads] [--out bench/out/run.json] [--results bench/RESULTS.md]
+//                    [--torch-device cpu|cuda] [--python /usr/bin/python3]
 //
 // Every implementation runs in its own process, one workload at a time, workloads interleaved across
 // implementations (B0 on each, then B1 on each, …) so a change of machine load hits all of them alike. The engine
@@ -33,12 +35,15 @@ interface Options {
   out: string;
   results: string | null;
   interleave: "steps" | "workloads";
+  /** where the PyTorch peer runs, and the Python that imports torch */
+  torchDevice: "cpu" | "cuda";
+  python: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     only: [...WORKLOADS], runs: null, warmup: null, impls: ["engine", "pytorch", "tfjs"], cpu: false, json: false, out: "bench/out/run.json", results: null,
-    interleave: "steps",
+    interleave: "steps", torchDevice: "cpu", python: "/usr/bin/python3",
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -66,9 +71,16 @@ function parseArgs(argv: string[]): Options {
         o.interleave = x;
         break;
       }
+      case "--torch-device": {
+        const x = v();
+        if (x !== "cpu" && x !== "cuda") throw new Error(`--torch-device: "${x}" (cpu, cuda)`);
+        o.torchDevice = x;
+        break;
+      }
+      case "--python": o.python = v(); break;
       case "-h":
       case "--help":
-        console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--interleave steps|workloads] [--out PATH] [--results PATH]");
+        console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--interleave steps|workloads] [--out PATH] [--results PATH] [--torch-device cpu|cuda] [--python PATH]");
         for (const w of WORKLOADS) console.log(`  ${w}  ${DESCRIPTIONS[w]}`);
         process.exit(0);
       default:
@@ -105,7 +117,6 @@ interface Runner {
 
 const ROOT = join(import.meta.dir, "..");
 const BUN = process.execPath;
-const PYTHON = "/usr/bin/python3";
 const TFJS_DIR = join(ROOT, "bench/peers/tfjs");
 
 function runners(o: Options): Runner[] {
@@ -114,16 +125,21 @@ function runners(o: Options): Runner[] {
     all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", serves: true, unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "webgpu", ...x] });
     if (o.cpu) all.push({ impl: "engine", backend: "cpu", label: "engine (CPU ref.)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "cpu", ...x] });
   }
-  if (o.impls.includes("pytorch"))
+  if (o.impls.includes("pytorch")) {
+    // a bare name (python3) is looked up on PATH
+    const python = o.python.includes("/") ? o.python : (Bun.which(o.python) ?? o.python);
+    const cuda = o.torchDevice === "cuda";
     all.push({
-      impl: "pytorch", backend: "cpu", label: "PyTorch (CPU)", serves: true,
+      impl: "pytorch", backend: o.torchDevice, label: torchLabel(o), serves: true,
       unavailable: () => {
-        if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-torch)`;
-        const r = Bun.spawnSync([PYTHON, "-c", "import torch"], { stdout: "ignore", stderr: "pipe" });
-        return r.exitCode === 0 ? null : `python3 cannot import torch (apt-get install python3-torch): ${r.stderr.toString().trim().split("\n").pop()}`;
+        if (!existsSync(python)) return `${python} not found (${cuda ? "--python: a Python with a CUDA build of torch" : "apt-get install python3-torch"})`;
+        const check = cuda ? "import torch; assert torch.cuda.is_available(), 'torch sees no CUDA device'" : "import torch";
+        const r = Bun.spawnSync([python, "-c", check], { stdout: "ignore", stderr: "pipe" });
+        return r.exitCode === 0 ? null : `${python} cannot ${cuda ? "run torch on CUDA" : "import torch (apt-get install python3-torch)"}: ${r.stderr.toString().trim().split("\n").pop()}`;
       },
-      command: (w, x) => [PYTHON, join(ROOT, "bench/peers/torch_bench.py"), "--only", w, ...x],
+      command: (w, x) => [python, join(ROOT, "bench/peers/torch_bench.py"), "--only", w, ...(cuda ? ["--device", "cuda"] : []), ...x],
     });
+  }
   if (o.impls.includes("tfjs"))
     all.push({
       impl: "tfjs", backend: "webgpu", label: "TF.js (WebGPU)", cwd: TFJS_DIR,
@@ -136,6 +152,10 @@ function runners(o: Options): Runner[] {
       command: (w, x) => ["node", join(TFJS_DIR, "bench.mjs"), "--only", w, ...x],
     });
   return all;
+}
+
+function torchLabel(o: Options): string {
+  return o.torchDevice === "cuda" ? "PyTorch (CUDA)" : "PyTorch (CPU)";
 }
 
 /** Step pairs when the engine and PyTorch alternate (--interleave steps) and --runs is not given. */
@@ -225,12 +245,12 @@ const loadEnd = loadavg().map((x) => Math.round(x * 100) / 100);
 
 const find = (w: string, impl: string, backend: string) => results.find((r) => r.name === w && r.impl === impl && r.backend === backend);
 const engineMeta = metas.get("engine (WebGPU)") ?? metas.get("engine (CPU ref.)");
-const torchMeta = metas.get("PyTorch (CPU)");
+const torchMeta = metas.get(torchLabel(o));
 const tfMeta = metas.get("TF.js (WebGPU)");
 const adapter = String(engineMeta?.adapter ?? tfMeta?.adapter ?? "(WebGPU not run)");
 const versions = [
   `Bun ${machine.bun}`,
-  torchMeta ? `torch ${torchMeta.torch} (${torchMeta.threads} threads, Python ${torchMeta.python})` : null,
+  torchMeta ? `torch ${torchMeta.torch} (${torchMeta.gpu ? `${torchMeta.gpu}, CUDA ${torchMeta.cuda}, cuDNN ${torchMeta.cudnn}` : `${torchMeta.threads} threads`}, Python ${torchMeta.python})` : null,
   tfMeta ? `tfjs ${tfMeta.tfjs} + tfjs-backend-webgpu ${tfMeta.tfjs_backend_webgpu} on Node ${tfMeta.node}, webgpu (dawn.node) ${tfMeta.webgpu}` : null,
 ].filter(Boolean).join(" · ");
 
@@ -248,10 +268,10 @@ for (const w of o.only)
 md.push("");
 md.push("Ratios (time of our engine on WebGPU ÷ time of the peer: > 1 means the engine is slower):");
 md.push("");
-md.push(`| workload | GFLOP | engine ÷ PyTorch CPU${pair ? " | … median of the step-by-step ratios" : ""} | engine ÷ TF.js WebGPU |`);
+md.push(`| workload | GFLOP | engine ÷ ${torchLabel(o).replace(/[()]/g, "")}${pair ? " | … median of the step-by-step ratios" : ""} | engine ÷ TF.js WebGPU |`);
 md.push(`|---|---:|---:|${pair ? "---:|" : ""}---:|`);
 for (const w of o.only) {
-  const e = find(w, "engine", "webgpu"), p = find(w, "pytorch", "cpu"), t = find(w, "tfjs", "webgpu");
+  const e = find(w, "engine", "webgpu"), p = find(w, "pytorch", o.torchDevice), t = find(w, "tfjs", "webgpu");
   const ratio = (a?: Result, b?: Result) => (a && b ? `${fmt(a.median_ms / b.median_ms)}` : "—");
   const paired = pair ? ` ${pairedRatios.has(w) ? fmt(pairedRatios.get(w)!) : "—"} |` : "";
   md.push(`| ${w} | ${fmt(workloadFlops(w) / 1e9)} | ${ratio(e, p)} |${paired} ${ratio(e, t)} |`);

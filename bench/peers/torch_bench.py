@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""PyTorch-CPU peer of bench/run.ts: the same networks and workloads (B0-B3, see bench/workloads.ts),
+"""PyTorch peer of bench/run.ts: the same networks and workloads (B0-B3, see bench/workloads.ts),
 declared here in PyTorch, timed the same way; prints one JSON line per workload.
 
     /usr/bin/python3 bench/peers/torch_bench.py [--only B0,B1,B2,B3] [--runs 5] [--warmup 2] [--serve]
+                                                [--device cpu|cuda]
+
+--device cuda (a machine with an NVIDIA GPU and a CUDA build of torch): networks and batches live on the GPU,
+cuDNN picks its fastest algorithms for these fixed shapes (cudnn.benchmark), and a step ends when its result is
+back on the host (the loss value; B3: the whole output image, as the engine's B3 reads it back).
 
 --serve (one workload): after the warm-up print {"ready": name}; then each stdin line "step" runs one timed step
 and prints {"step_ms": t}, and "end" prints the result line over those steps (bench/run.ts's paired mode; the
@@ -71,10 +76,10 @@ def vid_laplace(mu, scale, target):
     return (torch.log(2 * b) + torch.abs(mu - target) / b).mean() + mu.shape[1] * math.log(2 * math.pi) / 2
 
 
-def prepare(name):
+def prepare(name, device):
     g = torch.Generator().manual_seed(1)
-    lr = torch.rand(BATCH, 1, LR_PATCH, LR_PATCH, generator=g)
-    hr = torch.rand(BATCH, 1, LR_PATCH * SCALE, LR_PATCH * SCALE, generator=g)
+    lr = torch.rand(BATCH, 1, LR_PATCH, LR_PATCH, generator=g).to(device)
+    hr = torch.rand(BATCH, 1, LR_PATCH * SCALE, LR_PATCH * SCALE, generator=g).to(device)
 
     def train(params, loss_of):
         opt = torch.optim.Adam(params, lr=1e-3)
@@ -90,17 +95,17 @@ def prepare(name):
         return step
 
     if name == "B1":
-        net = Fsrcnn()
+        net = Fsrcnn().to(device)
         return train(net.parameters(), lambda: F.l1_loss(net(lr), hr))
     if name == "B0":
-        net = Fsrcnn(encoder=True)
+        net = Fsrcnn(encoder=True).to(device)
 
         def loss_of():
             enc, _, out = net.features(hr)
             return F.l1_loss(out, hr) + 1e-4 * F.l1_loss(enc, lr)
         return train(net.parameters(), loss_of)
     if name == "B2":
-        teacher, student, vid = Fsrcnn(encoder=True), Fsrcnn(), Vid()
+        teacher, student, vid = Fsrcnn(encoder=True).to(device), Fsrcnn().to(device), Vid().to(device)
         for p in teacher.parameters():
             p.requires_grad_(False)
 
@@ -112,12 +117,14 @@ def prepare(name):
             return F.l1_loss(out, hr) + 1e-6 * vid_laplace(mu, scale, target)
         return train(list(student.parameters()) + list(vid.parameters()), loss_of)
     if name == "B3":
-        net = Fsrcnn().eval()
-        x = torch.rand(1, 1, INFER_H, INFER_W, generator=g)
+        net = Fsrcnn().to(device).eval()
+        x = torch.rand(1, 1, INFER_H, INFER_W, generator=g).to(device)
 
         def step():
             with torch.no_grad():
                 y = net(x)
+            if device != "cpu":
+                y = y.cpu()  # the image back on the host, as the engine reads it back
             assert y.shape == (1, 1, INFER_H * SCALE, INFER_W * SCALE)
         return step
     raise ValueError(f"unknown workload {name}")
@@ -129,12 +136,20 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = ap.parse_args()
+    if a.device == "cuda":
+        if not torch.cuda.is_available():
+            raise SystemExit(f"--device cuda: torch {torch.__version__} sees no CUDA device")
+        torch.backends.cudnn.benchmark = True
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
     emit = lambda o: print(json.dumps(o), flush=True)
-    emit({"meta": True, "impl": "pytorch", "backend": "cpu", "torch": torch.__version__, "threads": torch.get_num_threads(),
-          "mkldnn": torch.backends.mkldnn.is_available(), "python": platform.python_version()})
+    meta = {"meta": True, "impl": "pytorch", "backend": a.device, "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "mkldnn": torch.backends.mkldnn.is_available(), "python": platform.python_version()}
+    if a.device == "cuda":
+        meta.update(gpu=torch.cuda.get_device_name(), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version())
+    emit(meta)
     names = [n.strip().upper() for n in a.only.split(",") if n.strip()]
     if a.serve and len(names) != 1:
         raise SystemExit("--serve takes exactly one workload (--only B1)")
@@ -147,11 +162,11 @@ def main():
     def result(name, times, **extra):
         s = sorted(times)
         med = s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
-        emit({"name": name, "impl": "pytorch", "backend": "cpu", "median_ms": med, "min_ms": s[0], "max_ms": s[-1],
+        emit({"name": name, "impl": "pytorch", "backend": a.device, "median_ms": med, "min_ms": s[0], "max_ms": s[-1],
               "runs": len(times), "warmup": a.warmup, "times_ms": times, **extra})
 
     for name in names:
-        step = prepare(name)
+        step = prepare(name, a.device)
         for _ in range(a.warmup):
             step()
         if a.serve:
