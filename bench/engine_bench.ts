@@ -96,13 +96,7 @@ function prepare(name: string): Prepared {
 
 function trainStep(opt: Adam, lossOf: () => Tensor): () => Promise<void> {
   return async () => {
-    const loss = tidy(() => {
-      const l = lossOf();
-      opt.zeroGrad();
-      l.backward();
-      opt.step();
-      return l;
-    });
+    const loss = opt.minimize(lossOf);
     const v = await loss.item(); // the loss value comes back: every queued dispatch has run
     loss.dispose();
     if (!Number.isFinite(v)) throw new Error(`loss is ${v}`);

@@ -1,7 +1,7 @@
 // Optimizers whose updates run on the device (one kernel per parameter), and a cosine-annealing schedule.
 
 import type { Backend, Storage } from "./backend.ts";
-import type { Tensor } from "./tensor.ts";
+import { type Tensor, tidy } from "./tensor.ts";
 
 /** Per-parameter state buffers, kept on the parameter's backend. */
 interface Slot {
@@ -39,6 +39,21 @@ abstract class Optimizer {
   }
 
   protected abstract update(p: Tensor, grad: Tensor, slot: Slot): void;
+
+  /**
+   * One training step: inside a tidy scope, `lossOf()` builds the loss, the gradients are zeroed, the loss is
+   * backpropagated and one update applied. Returns the loss, which outlives the scope: read it (`item()`), then
+   * dispose it. Everything else the step made is freed.
+   */
+  minimize(lossOf: () => Tensor): Tensor {
+    return tidy(() => {
+      const loss = lossOf();
+      this.zeroGrad();
+      loss.backward();
+      this.step();
+      return loss;
+    });
+  }
 
   zeroGrad(): void {
     for (const p of this.params) p.zeroGrad();

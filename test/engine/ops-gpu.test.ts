@@ -280,14 +280,11 @@ async function optimizerRun(be: Backend, make: (ps: Tensor[]) => Optimizer, init
   const params = init.map((i) => Tensor.fromArray(i.data, i.shape, { backend: be, requiresGrad: true }).keep());
   const opt = make(params);
   for (let step = 0; step < 5; step++) {
-    tidy(() => {
-      opt.zeroGrad();
-      // a loss whose gradient depends on the parameters, so the trajectories must stay together
+    // a loss whose gradient depends on the parameters, so the trajectories must stay together
+    opt.minimize(() => {
       const x = Tensor.fromArray(X, [3, 5, 7, 11], { backend: be });
-      const loss = add(mseLoss(mul(params[0], x), add(x, 0.5)), mean(square(sub(params[1], 0.3))));
-      loss.backward();
-      opt.step();
-    });
+      return add(mseLoss(mul(params[0], x), add(x, 0.5)), mean(square(sub(params[1], 0.3))));
+    }).dispose();
   }
   const out = await Promise.all(params.map((p) => p.toArray()));
   opt.dispose();

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Backend } from "../../engine/backend.ts";
 import {
-  Adam, add, CpuBackend, mseLoss, mul, nn, noGrad, Rng, sum, Tensor, tidy,
+  Adam, add, CpuBackend, mseLoss, mul, nn, noGrad, Rng, SGD, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import { Rng as DataRng, webGpuForFile } from "./util.ts";
 
@@ -31,7 +31,7 @@ interface Trainer {
   opt: Adam;
   x: Tensor;
   y: Tensor;
-  /** one step inside tidy; returns the loss tensor (kept by tidy, so the caller disposes it) */
+  /** one step (Optimizer.minimize); returns the loss tensor, which the caller disposes */
   step(): Tensor;
   dispose(): void;
 }
@@ -43,14 +43,7 @@ function trainer(backend: Backend): Trainer {
   const y = Tensor.fromArray(Y, [2, 1, 16, 16], { backend }).keep();
   return {
     model, opt, x, y,
-    step: () =>
-      tidy(() => {
-        opt.zeroGrad();
-        const loss = mseLoss(model.forward(x), y);
-        loss.backward();
-        opt.step();
-        return loss;
-      }),
+    step: () => opt.minimize(() => mseLoss(model.forward(x), y)),
     dispose: () => {
       opt.dispose();
       model.dispose();
@@ -212,6 +205,51 @@ describe("(d) autograd and memory semantics (CPU float32)", () => {
     expect(() => y.backward(Tensor.fromArray([1, 1, 1], [3], opts))).toThrow(/gradient shape \[3\] differs/);
     y.backward(Tensor.fromArray([1, 0, -1, 2], [2, 2], opts));
     expect(Array.from(await p.grad!.data())).toEqual([3, 0, -3, 6]);
+  });
+
+  test("Optimizer.minimize: zeroGrad, backward and step in one tidy scope, stale gradients cleared first", async () => {
+    const X3 = [0.5, -1, 4];
+    const lossOf = (p: Tensor) => () => sum(mul(mul(p, p), Tensor.fromArray(X3, [3], opts)));
+    // by hand
+    const byHand = Tensor.fromArray([1, 2, 3], [3], { ...opts, requiresGrad: true });
+    const optA = new SGD([byHand], { lr: 0.1 });
+    for (let i = 0; i < 2; i++) {
+      tidy(() => {
+        optA.zeroGrad();
+        lossOf(byHand)().backward();
+        optA.step();
+      });
+    }
+    // through minimize, with a stale gradient left on the parameter before each step
+    const p = Tensor.fromArray([1, 2, 3], [3], { ...opts, requiresGrad: true });
+    const optB = new SGD([p], { lr: 0.1 });
+    const values: number[] = [];
+    let liveBefore = 0;
+    for (let i = 0; i < 2; i++) {
+      tidy(() => sum(mul(p, 100)).backward());
+      if (i === 1) liveBefore = be.memory().live;
+      const loss = optB.minimize(lossOf(p));
+      expect(loss.size).toBe(1);
+      expect(loss.disposed).toBe(false);
+      values.push(await loss.item());
+      loss.dispose();
+    }
+    // the second step's intermediates are gone: what is live is what was live before it (stale grad → new grad)
+    expect(be.memory().live).toBe(liveBefore);
+    expect(Array.from(await p.data())).toEqual(Array.from(await byHand.data()));
+    // loss before the first update: Σ p²·x = 0.5 − 4 + 36
+    expect(values[0]).toBeCloseTo(32.5, 5);
+    expect(optB.stepCount).toBe(2);
+  });
+
+  test("Optimizer.minimize with a loss that is not a scalar throws and leaves the parameters as they were", async () => {
+    const p = Tensor.fromArray([1, 2, 3, 4], [2, 2], { ...opts, requiresGrad: true });
+    const opt = new SGD([p], { lr: 0.1 });
+    const live = be.memory().live;
+    expect(() => opt.minimize(() => mul(p, 3))).toThrow(/backward\(\) without a gradient needs a scalar, got shape \[2,2\]/);
+    expect(Array.from(await p.data())).toEqual([1, 2, 3, 4]);
+    expect(opt.stepCount).toBe(0);
+    expect(be.memory().live).toBe(live);
   });
 
   test("using a disposed tensor throws an error naming it", async () => {

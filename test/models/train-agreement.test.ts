@@ -6,7 +6,7 @@
 
 import { expect, test } from "bun:test";
 import type { Backend } from "../../engine/backend.ts";
-import { Adam, CpuBackend, noGrad, Tensor, tidy } from "../../engine/index.ts";
+import { Adam, CpuBackend, noGrad, Tensor } from "../../engine/index.ts";
 import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
 import { studentLoss, teacherLoss } from "../../losses/pisr.ts";
 import { PisrModel } from "../../models/pisr.ts";
@@ -28,13 +28,7 @@ async function trainBoth(be: Backend): Promise<{ losses: number[]; weights: Floa
   const hr = Tensor.fromArray(HR_IMAGES, [BATCH, 1, LR * SCALE, LR * SCALE], opts);
   const losses: number[] = [];
   const step = async (opt: Adam, lossOf: () => Tensor) => {
-    const loss = tidy(() => {
-      const l = lossOf();
-      opt.zeroGrad();
-      l.backward();
-      opt.step();
-      return l;
-    });
+    const loss = opt.minimize(lossOf);
     losses.push(await loss.item());
     loss.dispose();
   };
