@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
-import { runPaired, STDERR_NOISE, type Worker } from "./lib/paired.ts";
+import { lastWords, runPaired, type Worker } from "./lib/paired.ts";
 import { fmt, machineInfo } from "./lib/util.ts";
 import { DESCRIPTIONS, FLOP_FORMULA, parseWorkloadList, WORKLOADS, type WorkloadName, workloadFlops } from "./workloads.ts";
 
@@ -168,10 +168,9 @@ async function runOne(r: Runner, w: WorkloadName, o: Options): Promise<{ lines: 
   const extra = [...(o.runs ? ["--runs", String(o.runs)] : []), ...(o.warmup ? ["--warmup", String(o.warmup)] : [])];
   const proc = Bun.spawn(r.command(w, extra), { cwd: r.cwd ?? ROOT, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  const errLines = err.split("\n").filter((l) => l.trim() && !STDERR_NOISE.test(l));
   const lines: Record<string, unknown>[] = [];
   for (const l of out.split("\n")) if (l.startsWith("{")) try { lines.push(JSON.parse(l)); } catch { /* not ours */ }
-  if (code !== 0) return { lines, error: `exit ${code}: ${errLines.slice(-3).join(" | ").slice(0, 300) || "(no stderr)"}` };
+  if (code !== 0) return { lines, error: `exit ${code}: ${lastWords(err)}` };
   return { lines, error: null };
 }
 

@@ -99,7 +99,7 @@ export interface WorkerArgs {
   runsGiven: boolean;
   warmup: number;
   backend: string;
-  /** serve one workload step by step over stdin/stdout (bench/run.ts's paired mode; see serveSteps) */
+  /** serve one workload step by step over stdin/stdout (bench/run.ts's paired mode; the protocol is described at parseWorkerArgs) */
   serve: boolean;
 }
 

@@ -14,7 +14,13 @@ export interface Worker {
 }
 
 /** What a worker writes on stderr that is not its own (Mesa's and Dawn's warnings). */
-export const STDERR_NOISE = /artificially reduced|XDG_RUNTIME_DIR/;
+const STDERR_NOISE = /artificially reduced|XDG_RUNTIME_DIR/;
+
+/** A failed worker's last words: its last three stderr lines that are not noise, on one line. */
+export function lastWords(stderr: string): string {
+  const said = stderr.split("\n").filter((l) => l.trim() && !STDERR_NOISE.test(l));
+  return said.slice(-3).join(" | ").slice(0, 300) || "(no stderr)";
+}
 
 /** Lines of a stream, one at a time; null at its end. */
 export class LineReader {
@@ -95,8 +101,7 @@ export class StepServer {
       const line = await this.out.next();
       if (line === null) {
         const code = await this.proc.exited;
-        const said = (await this.stderr).split("\n").filter((l) => l.trim() && !STDERR_NOISE.test(l));
-        throw new Error(`${this.worker.label} exited (${code}) while waiting for "${key}": ${said.slice(-3).join(" | ").slice(0, 300) || "(no stderr)"}`);
+        throw new Error(`${this.worker.label} exited (${code}) while waiting for "${key}": ${lastWords(await this.stderr)}`);
       }
       if (!line.startsWith("{")) continue;
       let msg: Record<string, unknown>;
