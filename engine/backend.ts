@@ -53,6 +53,8 @@ export interface MemoryStats {
   /** buffers parked in the reuse pool */
   pooled: number;
   pooledBytes: number;
+  /** native objects of the WebGPU binding created and not yet released (bind groups, passes); 0 on the CPU */
+  nativeHandles?: number;
 }
 
 /** The two distributions of the VID loss's negative log-likelihood (see `nll` below). */

@@ -4,6 +4,7 @@
 
 import commonWgsl from "../../shaders/common.wgsl" with { type: "text" };
 import type { MemoryStats } from "../backend.ts";
+import { releaseHandle } from "./release.ts";
 
 /** Uniform parameters of one dispatch: a flat list of 4-byte scalars, in the order of the WGSL struct. */
 export class Params {
@@ -99,10 +100,10 @@ class Profiler {
     this.querySet = device.createQuerySet({ type: "timestamp", count: 2 * Profiler.CAPACITY });
   }
 
-  pass(encoder: GPUCommandEncoder, key: string): GPUComputePassEncoder {
+  pass(encoder: GPUCommandEncoder, key: string, begin: (e: GPUCommandEncoder, d: GPUComputePassDescriptor) => GPUComputePassEncoder): GPUComputePassEncoder {
     if (this.keys.length === Profiler.CAPACITY) throw new Error(`profiler: more than ${Profiler.CAPACITY} dispatches in one submit`);
     const i = this.keys.push(key) - 1;
-    return encoder.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+    return begin(encoder, { timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
   }
 
   resolve(encoder: GPUCommandEncoder): void {
@@ -151,7 +152,10 @@ export class GpuRuntime {
   private pooledCount = 0;
   private pooledBytes = 0;
   private liveCount = 0;
-  private pipelines = new Map<string, GPUComputePipeline>();
+  /** each pipeline with its bind group layout, asked for once (every getBindGroupLayout call is a new reference) */
+  private pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  /** bind groups of the work recorded since the last submit, released once it is submitted (see release.ts) */
+  private recordedGroups: GPUBindGroup[] = [];
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private uniforms: UniformArena;
@@ -159,8 +163,11 @@ export class GpuRuntime {
   private readStaging: GPUBuffer[] = [];
   private profiler: Profiler | null = null;
   private pendingChecks: Promise<void>[] = [];
-  /** dispatches and submits so far, for tests and benchmarks */
-  readonly counters = { dispatches: 0, submits: 0, pipelines: 0 };
+  /**
+   * Dispatches, submits and compiled pipelines so far, and the native objects created and released (bind
+   * groups, compute passes, command buffers): for tests, soak runs and benchmarks.
+   */
+  readonly counters = { dispatches: 0, submits: 0, pipelines: 0, bindGroups: 0, bindGroupsReleased: 0, passes: 0, passesReleased: 0 };
 
   /** Workgroups an elementwise kernel gets at most; it loops over the rest (see grid_stride in common.wgsl). */
   private readonly elementwiseGroups: number;
@@ -223,38 +230,52 @@ export class GpuRuntime {
   }
 
   memory(): MemoryStats {
-    return { live: this.liveCount, pooled: this.pooledCount, pooledBytes: this.pooledBytes };
+    const c = this.counters;
+    const nativeHandles = c.bindGroups - c.bindGroupsReleased + c.passes - c.passesReleased;
+    return { live: this.liveCount, pooled: this.pooledCount, pooledBytes: this.pooledBytes, nativeHandles };
   }
 
   // ---- recording
 
-  private pipeline(d: Dispatch): GPUComputePipeline {
+  private pipeline(d: Dispatch): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
     const key = `${d.key}:${d.entry ?? "main"}`;
     let p = this.pipelines.get(key);
     if (!p) {
       this.device.pushErrorScope("validation");
       const module = this.device.createShaderModule({ code: `${commonWgsl}\n${d.code}`, label: d.key });
-      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: d.entry ?? "main" }, label: key });
+      const pipeline = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: d.entry ?? "main" }, label: key });
       this.pendingChecks.push(
         this.device.popErrorScope().then((e) => {
           if (e) this.errors.push(`kernel ${key}: ${e.message}`);
         }),
       );
+      p = { pipeline, layout: pipeline.getBindGroupLayout(0) };
       this.pipelines.set(key, p);
       this.counters.pipelines++;
     }
     return p;
   }
 
+  private beginPass(encoder: GPUCommandEncoder, descriptor?: GPUComputePassDescriptor): GPUComputePassEncoder {
+    this.counters.passes++;
+    return encoder.beginComputePass(descriptor);
+  }
+
+  private endPass(pass: GPUComputePassEncoder): void {
+    pass.end();
+    releaseHandle(pass);
+    this.counters.passesReleased++;
+  }
+
   private computePass(): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (!this.pass) this.pass = this.beginPass(this.encoder);
     return this.pass;
   }
 
   /** The pending encoder with no compute pass open, ready to record a copy. */
   private copyEncoder(): GPUCommandEncoder {
-    this.pass?.end();
+    if (this.pass) this.endPass(this.pass);
     this.pass = null;
     return (this.encoder ??= this.device.createCommandEncoder());
   }
@@ -262,15 +283,18 @@ export class GpuRuntime {
   dispatch(d: Dispatch): void {
     const [x, y, z] = d.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
-    const pipeline = this.pipeline(d);
+    const { pipeline, layout } = this.pipeline(d);
     const u = this.uniforms.place(d.params);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: u.buffer, offset: u.offset, size: u.size } }];
     d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    const pass = this.profiler ? this.profiler.pass(this.copyEncoder(), d.key) : this.computePass();
+    const pass = this.profiler ? this.profiler.pass(this.copyEncoder(), d.key, (e, desc) => this.beginPass(e, desc)) : this.computePass();
+    const group = this.device.createBindGroup({ layout, entries });
+    this.recordedGroups.push(group);
+    this.counters.bindGroups++;
     pass.setPipeline(pipeline);
-    pass.setBindGroup(0, this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+    pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
-    if (this.profiler) pass.end();
+    if (this.profiler) this.endPass(pass);
     this.counters.dispatches++;
   }
 
@@ -304,11 +328,16 @@ export class GpuRuntime {
 
   flush(): void {
     if (!this.encoder) return;
-    this.pass?.end();
+    if (this.pass) this.endPass(this.pass);
     this.pass = null;
     this.profiler?.resolve(this.encoder);
     this.uniforms.upload(this.device.queue);
-    this.device.queue.submit([this.encoder.finish()]);
+    const commands = this.encoder.finish();
+    this.device.queue.submit([commands]);
+    // the submitted work holds its own references to what it uses; ours can go
+    releaseHandle(commands);
+    for (const group of this.recordedGroups.splice(0)) releaseHandle(group);
+    this.counters.bindGroupsReleased = this.counters.bindGroups;
     this.profiler?.submitted();
     this.encoder = null;
     this.counters.submits++;
