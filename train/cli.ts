@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // The PISR command line: teacher | student | baseline | eval | upscale | pipeline. `--help` on each.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { createBackend } from "../engine/index.ts";
@@ -11,7 +11,7 @@ import { writePng } from "../image/encode.ts";
 import { bicubicUpscaler, evaluateSet, type SetResult, type Upscaler } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
 import type { Plane } from "../image/types.ts";
-import { defaultConfig, type TrainConfig } from "./config.ts";
+import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
 import { upscaleImage, upscalePlane } from "./infer.ts";
 import { loadModel } from "./models-io.ts";
 import { train } from "./trainer.ts";
@@ -34,13 +34,19 @@ run "bun train/cli.ts <command> --help" for its options`,
   --lr-min X           cosine-annealing floor, stepped per epoch [1e-5]
   --epochs N           [1000]
   --iters-per-epoch N  [1000]
+  --steps N            total steps instead of --epochs: a whole number of epochs, or one shorter epoch
+  --checkpoint-every N a checkpoint (last + resume) every N steps [500] …
+  --checkpoint-minutes M … or every M minutes, whichever comes first [10]
   --seed N             [0]
   --backend B          webgpu | cpu | auto [auto]
   --train DIR          training images (repeatable) [../shared/data/train/bsds400 + sunhays80]
   --val DIR            validation set [../shared/data/benchmark/Set5 when present]
   --val-limit N        validation images per epoch [5]
   --out RUN_DIR        run directory (config, metrics.jsonl, last/best checkpoints, curves.svg)
-  --resume RUN_DIR     continue an interrupted run exactly
+  --resume RUN_DIR     continue the run in RUN_DIR exactly (after Ctrl-C, kill, a crash, or on another machine);
+                       with --epochs or --steps (and --iters-per-epoch) it extends the schedule: the cosine
+                       learning rate is recomputed over the new length from the step reached. Also allowed:
+                       --backend, --checkpoint-every, --checkpoint-minutes; any other option is refused
   --teacher CKPT       (student) the teacher checkpoint; every FSRCNN layer starts from its decoder
   --lambda-imitation X (teacher) weight of L1(encoder(HR), bicubic LR) [1e-4]
   --lambda-vid X       (student) weight of the VID loss [1e-6]
@@ -70,8 +76,12 @@ const trainOptions = {
   epochs: { type: "string" }, "iters-per-epoch": { type: "string" }, seed: { type: "string" }, backend: { type: "string" },
   train: { type: "string", multiple: true }, val: { type: "string" }, "val-limit": { type: "string" }, out: { type: "string" },
   resume: { type: "string" }, teacher: { type: "string" }, "lambda-imitation": { type: "string" }, "lambda-vid": { type: "string" },
-  "vid-pdf": { type: "string" }, help: { type: "boolean" },
+  "vid-pdf": { type: "string" }, steps: { type: "string" }, "checkpoint-every": { type: "string" }, "checkpoint-minutes": { type: "string" },
+  help: { type: "boolean" },
 } as const;
+
+/** What --resume may change: the schedule's length (an explicit extension) and how the run is executed. */
+const RESUME_OPTIONS = new Set(["resume", "epochs", "iters-per-epoch", "steps", "backend", "checkpoint-every", "checkpoint-minutes"]);
 
 function defaultTrainDirs(): string[] {
   return ["bsds400", "sunhays80"].map((d) => join(TRAIN_DIR, d)).filter(existsSync);
@@ -82,11 +92,54 @@ function defaultVal(): string | null {
   return existsSync(d) ? d : null;
 }
 
+/**
+ * The schedule's length from --steps, or --epochs/--iters-per-epoch, over `base`. A resumed run keeps its epoch
+ * length unless --iters-per-epoch says otherwise; a new one takes 1000-step epochs (or one shorter epoch).
+ */
+function schedule(v: { steps?: string; epochs?: string; "iters-per-epoch"?: string }, base: TrainConfig, resuming = false): { epochs: number; itersPerEpoch: number } {
+  const iters = v["iters-per-epoch"] === undefined ? undefined : num(v["iters-per-epoch"], "iters-per-epoch", 0);
+  if (v.steps !== undefined) {
+    if (v.epochs !== undefined) die("give --steps or --epochs, not both");
+    try {
+      return epochsForSteps(num(v.steps, "steps", 0), iters ?? (resuming ? base.itersPerEpoch : undefined));
+    } catch (e) {
+      die((e as Error).message);
+    }
+  }
+  return { epochs: num(v.epochs, "epochs", base.epochs), itersPerEpoch: iters ?? base.itersPerEpoch };
+}
+
+async function resumeCommand(dir: string, v: Record<string, string | string[] | boolean | undefined>): Promise<TrainConfig> {
+  const refused = Object.keys(v).filter((k) => v[k] !== undefined && !RESUME_OPTIONS.has(k));
+  if (refused.length) {
+    die(`--resume continues ${dir} with its own recipe; ${refused.map((k) => `--${k}`).join(", ")} cannot be changed (only --epochs, --steps, --iters-per-epoch, --backend, --checkpoint-every, --checkpoint-minutes)`);
+  }
+  const configPath = join(dir, "config.json");
+  if (!existsSync(configPath)) die(`${dir}: no config.json to resume from`);
+  let stored: TrainConfig;
+  try {
+    stored = withDefaults(JSON.parse(readFileSync(configPath, "utf8")));
+  } catch (e) {
+    die(`${configPath}: ${(e as Error).message}`);
+  }
+  const str = v as Record<string, string | undefined>;
+  const before = totalSteps(stored);
+  // the run is where it is now, whatever directory it was trained in
+  const cfg: TrainConfig = {
+    ...stored, ...schedule(str, stored, true), out: dir, backend: (str.backend ?? stored.backend) as BackendChoice,
+    checkpointEvery: num(str["checkpoint-every"], "checkpoint-every", stored.checkpointEvery),
+    checkpointMinutes: num(str["checkpoint-minutes"], "checkpoint-minutes", stored.checkpointMinutes),
+  };
+  if (totalSteps(cfg) !== before) console.log(`schedule of ${dir}: ${before} → ${totalSteps(cfg)} steps (${cfg.epochs} epochs × ${cfg.itersPerEpoch}); the cosine learning rate follows the new length`);
+  return cfg;
+}
+
 async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<void> {
   const { values: v } = parseArgs({ args: argv, options: trainOptions, strict: true });
   if (v.help) return console.log(`usage: bun train/cli.ts ${mode} [options]\n${HELP.train}`);
   if (v.resume) {
-    const cfg = (await Bun.file(join(v.resume, "config.json")).json().catch(() => die(`${v.resume}: no config.json to resume from`))) as TrainConfig;
+    const cfg = await resumeCommand(v.resume, v);
+    if (cfg.mode !== mode) die(`${v.resume} is a ${cfg.mode} run, not a ${mode} run: use "${cfg.mode} --resume ${v.resume}"`);
     await train(cfg, { resume: true });
     return;
   }
@@ -94,12 +147,12 @@ async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<
   const cfg: TrainConfig = {
     ...d,
     scale: num(v.scale, "scale", d.scale), patch: num(v.patch, "patch", d.patch), batch: num(v.batch, "batch", d.batch),
-    lr: num(v.lr, "lr", d.lr), lrMin: num(v["lr-min"], "lr-min", d.lrMin), epochs: num(v.epochs, "epochs", d.epochs),
-    itersPerEpoch: num(v["iters-per-epoch"], "iters-per-epoch", d.itersPerEpoch), seed: num(v.seed, "seed", d.seed),
+    lr: num(v.lr, "lr", d.lr), lrMin: num(v["lr-min"], "lr-min", d.lrMin), ...schedule(v, d), seed: num(v.seed, "seed", d.seed),
     backend: (v.backend ?? d.backend) as BackendChoice, train: v.train ?? defaultTrainDirs(), val: v.val ?? defaultVal(),
     valLimit: num(v["val-limit"], "val-limit", d.valLimit), out: v.out ?? `runs/${mode}-x${v.scale ?? d.scale}`, teacher: v.teacher ?? null,
     lambdaImitation: num(v["lambda-imitation"], "lambda-imitation", d.lambdaImitation), lambdaVid: num(v["lambda-vid"], "lambda-vid", d.lambdaVid),
     vidPdf: (v["vid-pdf"] ?? d.vidPdf) as TrainConfig["vidPdf"],
+    checkpointEvery: num(v["checkpoint-every"], "checkpoint-every", d.checkpointEvery), checkpointMinutes: num(v["checkpoint-minutes"], "checkpoint-minutes", d.checkpointMinutes),
   };
   if (!cfg.train.length) die(`no training images: pass --train DIR (the default ${TRAIN_DIR} is absent)`);
   await train(cfg);
@@ -200,9 +253,15 @@ async function pipelineCommand(argv: string[]): Promise<void> {
     backend: (v.backend ?? "auto") as BackendChoice, train: trainDirs, val: defaultVal(), valLimit: 5, out: "",
   };
   console.log(`PISR pipeline ×${scale}: ${steps} steps per stage, patch ${base.patch}, batch ${base.batch} → ${out}`);
-  await train({ ...base, mode: "teacher", out: join(out, "teacher") });
-  await train({ ...base, mode: "student", teacher: join(out, "teacher", "last.safetensors"), out: join(out, "student") });
-  await train({ ...base, mode: "baseline", out: join(out, "baseline") });
+  // an interrupted stage ends the pipeline: the next stages must not train from a half-trained teacher
+  for (const stage of ["teacher", "student", "baseline"] as const) {
+    const teacher = stage === "student" ? join(out, "teacher", "last.safetensors") : null;
+    const r = await train({ ...base, mode: stage, teacher, out: join(out, stage) });
+    if (!r.complete) {
+      console.log(`pipeline stopped during the ${stage} stage (${r.interrupted ?? "stopped"} at step ${r.steps}); resume it with: bun train/cli.ts ${stage} --resume ${join(out, stage)}`);
+      return;
+    }
+  }
   const sets = resolveSets(v.sets);
   const limit = v.limit ? num(v.limit, "limit", 0) : undefined;
   const rows = [{ name: "bicubic", results: await evaluateModel("bicubic", sets, scale, base.backend, limit) }];

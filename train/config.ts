@@ -28,13 +28,37 @@ export interface TrainConfig {
   lambdaImitation: number;
   lambdaVid: number;
   vidPdf: VidPdf;
+  /** a checkpoint (last + resume) after this many steps … */
+  checkpointEvery: number;
+  /** … or this many minutes since the last one, whichever comes first (epoch ends and stops always write one) */
+  checkpointMinutes: number;
 }
 
 export function defaultConfig(mode: Architecture): TrainConfig {
   return {
     mode, scale: 2, patch: 192, batch: 16, lr: 1e-3, lrMin: 1e-5, betas: [0.9, 0.999], epochs: 1000, itersPerEpoch: 1000, seed: 0,
     backend: "auto", train: [], val: null, valLimit: 5, out: "", teacher: null, lambdaImitation: 1e-4, lambdaVid: 1e-6, vidPdf: "laplace",
+    checkpointEvery: 500, checkpointMinutes: 10,
   };
+}
+
+/** A stored config completed with the defaults of fields added since it was written (older run directories). */
+export function withDefaults(stored: Partial<TrainConfig> & { mode: TrainConfig["mode"] }): TrainConfig {
+  return { ...defaultConfig(stored.mode), ...stored };
+}
+
+/** Total steps of the schedule. */
+export const totalSteps = (c: TrainConfig): number => c.epochs * c.itersPerEpoch;
+
+/**
+ * `--steps N` as epochs of `itersPerEpoch`: N must be a whole number of epochs, or a single epoch shorter than
+ * the default length (then one epoch of N steps, as the pipeline's short runs are).
+ */
+export function epochsForSteps(steps: number, itersPerEpoch: number | undefined): { epochs: number; itersPerEpoch: number } {
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`invalid training config: --steps must be a positive integer, got ${steps}`);
+  const iters = itersPerEpoch ?? Math.min(steps, 1000);
+  if (steps % iters !== 0) throw new Error(`invalid training config: --steps ${steps} is not a whole number of ${iters}-step epochs (--iters-per-epoch)`);
+  return { epochs: steps / iters, itersPerEpoch: iters };
 }
 
 export function validateConfig(c: TrainConfig): void {
@@ -51,4 +75,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!c.out) bad("no --out run directory given");
   if (c.mode === "student" && !c.teacher) bad("the student needs --teacher CKPT");
   if (!["laplace", "gaussian"].includes(c.vidPdf)) bad(`--vid-pdf must be laplace or gaussian, got ${c.vidPdf}`);
+  if (!Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 1) bad(`--checkpoint-every must be a positive integer, got ${c.checkpointEvery}`);
+  if (!(c.checkpointMinutes > 0)) bad(`--checkpoint-minutes must be positive, got ${c.checkpointMinutes}`);
+  if (!Number.isInteger(c.valLimit) || c.valLimit < 1) bad(`--val-limit must be a positive integer, got ${c.valLimit}`);
 }

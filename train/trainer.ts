@@ -1,8 +1,9 @@
 // One training loop for the three PISR stages. Each step runs inside a memory scope and ends with one
 // submit (Optimizer.step flushes); the losses are read back after the step to log and to catch NaN/Inf.
+// A checkpoint (last + resume) is written every `checkpointEvery` steps or `checkpointMinutes`, at every epoch
+// end and when a signal stops the run, so an interruption of any kind costs minutes at most.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
-import { join } from "node:path";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Backend } from "../engine/backend.ts";
 import { Adam, createBackend, noGrad, Tensor, tidy, cosineAnnealingLr, l1Loss } from "../engine/index.ts";
 import { readImage } from "../image/decode.ts";
@@ -14,17 +15,24 @@ import { makePlane } from "../image/types.ts";
 import { studentLoss, teacherLoss } from "../losses/pisr.ts";
 import { initialiseFromTeacher, PisrModel } from "../models/pisr.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { type TrainConfig, validateConfig } from "./config.ts";
+import { totalSteps, type TrainConfig, validateConfig, withDefaults } from "./config.ts";
+import { HealthLog } from "./health.ts";
 import { upscalePlane } from "./infer.ts";
 import { loadModel, saveModel } from "./models-io.ts";
 import { writeCurves } from "./plot.ts";
 import { Progress } from "./progress.ts";
+import { runPaths, truncateLog } from "./run-dir.ts";
+import { type StopSignal, StopSignals } from "./stop-signals.ts";
 
 export interface TrainResult {
   steps: number;
   losses: number[];
   bestPsnr: number | null;
   runDir: string;
+  /** the signal that stopped the run (after a checkpoint), or null */
+  interrupted: StopSignal | null;
+  /** the schedule has run to its end (now or before: resuming a finished run trains nothing) */
+  complete: boolean;
 }
 
 export interface TrainHooks {
@@ -37,6 +45,8 @@ interface ResumeState {
   step: number;
   bestPsnr: number | null;
   sampler: SamplerState;
+  /** training seconds so far, over all sessions (absent in run directories written before it was added) */
+  seconds?: number;
 }
 
 /** The validation images as (HR Y, LR Y) pairs: decoded and downscaled once per run, not once per epoch. */
@@ -59,70 +69,92 @@ async function validate(model: PisrModel, teacherMode: boolean, backend: Backend
   return total / pairs.length;
 }
 
-export async function train(cfg: TrainConfig, opts: { resume?: boolean } & TrainHooks = {}): Promise<TrainResult> {
+/**
+ * Trains `config.out` from scratch, or with `resume` continues the run stored there (the caller passes the
+ * stored config, with `out` set to where the run is now and any schedule extension applied).
+ */
+export async function train(config: TrainConfig, opts: { resume?: boolean } & TrainHooks = {}): Promise<TrainResult> {
+  const cfg = withDefaults(config);
   validateConfig(cfg);
   const log = opts.log ?? ((l: string) => console.log(l));
   const dir = cfg.out;
-  const paths = { config: join(dir, "config.json"), metrics: join(dir, "metrics.jsonl"), last: join(dir, "last.safetensors"),
-    best: join(dir, "best.safetensors"), state: join(dir, "resume.safetensors"), curves: join(dir, "curves.svg") };
+  const paths = runPaths(dir);
+  const total = totalSteps(cfg);
   if (!opts.resume && existsSync(paths.last)) throw new Error(`${dir} already holds a run; use --resume ${dir} or another --out`);
-  // checked before anything is created or written, so a mistyped --resume leaves no trace
-  if (opts.resume && (!existsSync(paths.last) || !existsSync(paths.state))) throw new Error(`${dir}: nothing to resume (no last.safetensors / resume.safetensors)`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(paths.config, JSON.stringify(cfg, null, 2) + "\n");
 
-  const backend = await createBackend(cfg.backend, log);
-  log(`backend: ${backend.description}`);
-  const model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
-  let teacher: PisrModel | null = null;
-  if (cfg.mode === "student") {
-    teacher = (await loadModel(cfg.teacher!, backend, "teacher")).model;
-    if (teacher.config.scale !== cfg.scale) throw new Error(`${cfg.teacher}: teacher is ×${teacher.config.scale}, student is ×${cfg.scale}`);
-    await initialiseFromTeacher(model, teacher);
-  }
-  const params = model.parameters();
-  const optimizer = new Adam(params, { lr: cfg.lr, betas: cfg.betas });
-  const sampler = createSampler({ folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, warn: log });
-
-  let step = 0;
-  let bestPsnr: number | null = null;
+  // Everything the run needs is read and checked before anything is written: a mistyped flag leaves no trace.
+  let resumed: { state: ResumeState; tensors: Awaited<ReturnType<typeof loadCheckpoint>> } | null = null;
   if (opts.resume) {
-    await model.loadStateDict((await loadCheckpoint(paths.last)).tensors);
+    if (!existsSync(paths.last) || !existsSync(paths.state)) throw new Error(`${dir}: nothing to resume (no last.safetensors / resume.safetensors)`);
     const st = await loadCheckpoint(paths.state);
-    const resume = JSON.parse(st.metadata.resume) as ResumeState;
-    const buffers = params.map((_, i) => ["m", "v"].map((k) => st.tensors.get(`optimizer.${i}.${k}`)?.data).filter((b): b is Float32Array => !!b));
-    optimizer.loadStateDict({ step: resume.step, lr: Number(st.metadata.lr), buffers });
-    sampler.restore(resume.sampler);
-    step = resume.step;
-    bestPsnr = resume.bestPsnr;
-    log(`resumed ${dir} at step ${step}`);
+    resumed = { state: JSON.parse(st.metadata.resume) as ResumeState, tensors: st };
+    const done = resumed.state.step;
+    if (done >= total) {
+      log(`${dir} is complete: ${done} of ${total} steps trained. To train longer, resume with a larger --epochs or --steps.`);
+      return { steps: done, losses: [], bestPsnr: resumed.state.bestPsnr, runDir: dir, interrupted: null, complete: true };
+    }
   }
-
-  const epochOf = (s: number) => Math.floor(s / cfg.itersPerEpoch);
-  const lrAt = (s: number) => cosineAnnealingLr(cfg.lr, cfg.lrMin, epochOf(s), cfg.epochs);
-  const totalSteps = cfg.epochs * cfg.itersPerEpoch;
-
-  const saveAll = async () => {
-    const meta = { step: String(step), epoch: String(epochOf(step)), config: JSON.stringify(cfg) };
-    await saveModel(paths.last, model, meta);
-    const opt = await optimizer.stateDict();
-    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    opt.buffers.forEach((bufs, i) => bufs.forEach((b, k) => tensors.set(`optimizer.${i}.${k ? "v" : "m"}`, { shape: [b.length], data: b })));
-    const resume: ResumeState = { step, bestPsnr, sampler: sampler.state() };
-    await saveCheckpoint(paths.state, tensors, { resume: JSON.stringify(resume), lr: String(optimizer.lr) });
-  };
-
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-  };
-  process.on("SIGINT", onSigint);
+  const valPairs = validationPairs(cfg);
+  const backend = await createBackend(cfg.backend, log);
+  const dirExisted = existsSync(dir);
+  let step = 0;
+  let model: PisrModel | null = null, teacher: PisrModel | null = null, optimizer: Adam | null = null;
+  const signals = new StopSignals();
   const losses: number[] = [];
-  let valPairs: EvalPair[] | undefined;
-  const progress = new Progress(totalSteps, log);
-  const started = step;
+  let bestPsnr: number | null = null;
+  let progress: Progress | null = null;
   try {
-    while (step < totalSteps) {
+    log(`backend: ${backend.description}`);
+    model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
+    if (cfg.mode === "student") {
+      teacher = (await loadModel(cfg.teacher!, backend, "teacher")).model;
+      if (teacher.config.scale !== cfg.scale) throw new Error(`${cfg.teacher}: teacher is ×${teacher.config.scale}, student is ×${cfg.scale}`);
+      await initialiseFromTeacher(model, teacher);
+    }
+    const params = model.parameters();
+    optimizer = new Adam(params, { lr: cfg.lr, betas: cfg.betas });
+    const sampler = createSampler({ folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, warn: log });
+
+    let seconds = 0;
+    if (resumed) {
+      const { state, tensors: st } = resumed;
+      await model.loadStateDict((await loadCheckpoint(paths.last)).tensors);
+      const buffers = params.map((_, i) => ["m", "v"].map((k) => st.tensors.get(`optimizer.${i}.${k}`)?.data).filter((b): b is Float32Array => !!b));
+      optimizer.loadStateDict({ step: state.step, lr: Number(st.metadata.lr), buffers });
+      sampler.restore(state.sampler);
+      step = state.step;
+      bestPsnr = state.bestPsnr;
+      seconds = state.seconds ?? 0;
+      // what was logged after the checkpoint is trained (and logged) again
+      truncateLog(paths.metrics, step);
+      truncateLog(paths.health, step);
+      log(`resumed ${dir} at step ${step} of ${total}`);
+    }
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(paths.config, JSON.stringify(cfg, null, 2) + "\n");
+
+    const epochOf = (s: number) => Math.floor(s / cfg.itersPerEpoch);
+    const lrAt = (s: number) => cosineAnnealingLr(cfg.lr, cfg.lrMin, epochOf(s), cfg.epochs);
+    const health = new HealthLog(backend);
+    const sessionStart = performance.now();
+    let lastSave = performance.now();
+    const trainedSeconds = () => seconds + (performance.now() - sessionStart) / 1000;
+
+    const saveAll = async () => {
+      const meta = { step: String(step), epoch: String(epochOf(step)), config: JSON.stringify(cfg) };
+      await saveModel(paths.last, model!, meta);
+      const opt = await optimizer!.stateDict();
+      const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+      opt.buffers.forEach((bufs, i) => bufs.forEach((b, k) => tensors.set(`optimizer.${i}.${k ? "v" : "m"}`, { shape: [b.length], data: b })));
+      const resume: ResumeState = { step, bestPsnr, sampler: sampler.state(), seconds: trainedSeconds() };
+      await saveCheckpoint(paths.state, tensors, { resume: JSON.stringify(resume), lr: String(optimizer!.lr) });
+      appendFileSync(paths.health, JSON.stringify(health.row(step)) + "\n");
+      lastSave = performance.now();
+    };
+
+    progress = new Progress(total, log);
+    const started = step;
+    while (step < total) {
       optimizer.lr = lrAt(step);
       const batch = sampler.next();
       const terms = tidy(() => {
@@ -130,23 +162,23 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
         const hr = Tensor.fromArray(batch.hr, batch.hrShape, { backend });
         let named: Record<string, Tensor>;
         if (cfg.mode === "teacher") {
-          const f = model.features(hr);
+          const f = model!.features(hr);
           const t = teacherLoss(f.hr, hr, f.encoder!, lr, cfg.lambdaImitation);
           named = { loss: t.loss, reconstruction: t.reconstruction, imitation: t.imitation };
         } else if (cfg.mode === "student") {
           // the frozen teacher records no graph and keeps no activations for backward
           const target = noGrad(() => teacher!.features(hr).expanding);
-          const f = model.features(lr);
-          const { mu, scale } = model.vid!.estimate(f.expanding);
+          const f = model!.features(lr);
+          const { mu, scale } = model!.vid!.estimate(f.expanding);
           const t = studentLoss(f.hr, hr, mu, scale, target, { lambda2: cfg.lambdaVid, pdf: cfg.vidPdf });
           named = { loss: t.loss, reconstruction: t.reconstruction, distillation: t.distillation };
         } else {
-          const loss = l1Loss(model.forward(lr), hr);
+          const loss = l1Loss(model!.forward(lr), hr);
           named = { loss, reconstruction: loss };
         }
-        optimizer.zeroGrad();
+        optimizer!.zeroGrad();
         named.loss.backward();
-        optimizer.step();
+        optimizer!.step();
         return Object.fromEntries(Object.entries(named).map(([k, v]) => [k, v.detach()]));
       });
       const values: Record<string, number> = {};
@@ -155,7 +187,7 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
         t.dispose();
       }
       // let the event loop run once a step: on the CPU backend every await resolves as a microtask,
-      // which would keep the SIGINT handler from ever being called
+      // which would keep the signal handlers from ever being called
       await new Promise((resolve) => setImmediate(resolve));
       if (!Number.isFinite(values.loss)) {
         const good = existsSync(paths.last) ? `the last good checkpoint is ${paths.last}` : "no last good checkpoint was written yet";
@@ -164,10 +196,10 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
       step++;
       losses.push(values.loss);
       const rate = progress.tick(step, values.loss);
-      appendFileSync(paths.metrics, JSON.stringify({ step, epoch: epochOf(step - 1), lr: optimizer.lr, ...values, it_s: Number.isNaN(rate) ? null : rate }) + "\n");
-      const endOfEpoch = step % cfg.itersPerEpoch === 0 || step === totalSteps;
+      const t = Math.round(trainedSeconds() * 10) / 10;
+      appendFileSync(paths.metrics, JSON.stringify({ step, epoch: epochOf(step - 1), lr: optimizer.lr, ...values, it_s: Number.isNaN(rate) ? null : rate, t }) + "\n");
+      const endOfEpoch = step % cfg.itersPerEpoch === 0 || step === total;
       if (endOfEpoch) {
-        valPairs ??= validationPairs(cfg);
         const val = await validate(model, cfg.mode === "teacher", backend, cfg, valPairs);
         if (val !== null) {
           appendFileSync(paths.metrics, JSON.stringify({ step, epoch: epochOf(step - 1), val_psnr: val }) + "\n");
@@ -179,24 +211,30 @@ export async function train(cfg: TrainConfig, opts: { resume?: boolean } & Train
         }
         writeCurves(paths.metrics, paths.curves);
       }
-      if (endOfEpoch || interrupted || (opts.stopAfter !== undefined && step - started >= opts.stopAfter)) await saveAll();
-      if (interrupted) {
-        log(`interrupted: checkpoint written at step ${step}; continue with --resume ${dir}`);
+      const stopHere = signals.received !== null || (opts.stopAfter !== undefined && step - started >= opts.stopAfter);
+      const due = step % cfg.checkpointEvery === 0 || performance.now() - lastSave >= cfg.checkpointMinutes * 60_000;
+      if (endOfEpoch || due || stopHere) await saveAll();
+      if (signals.received) {
+        log(`interrupted (${signals.received}): checkpoint written at step ${step}; continue with --resume ${dir}`);
         break;
       }
-      if (opts.stopAfter !== undefined && step - started >= opts.stopAfter) break;
+      if (stopHere) break;
     }
+    if (step === total && bestPsnr === null) await saveModel(paths.best, model, { step: String(step) });
+  } catch (e) {
+    // a new run that failed before its first step leaves no run directory behind
+    if (!opts.resume && !dirExisted && step === 0) rmSync(dir, { recursive: true, force: true });
+    throw e;
   } finally {
-    process.off("SIGINT", onSigint);
-    progress.done();
-    if (bestPsnr === null && step === totalSteps) await saveModel(paths.best, model, { step: String(step) });
-    model.dispose();
+    signals.dispose();
+    progress?.done();
+    model?.dispose();
     teacher?.dispose();
-    optimizer.dispose();
+    optimizer?.dispose();
     backend.destroy();
   }
-  if (interrupted) process.exitCode = 130;
-  return { steps: step, losses, bestPsnr, runDir: dir };
+  if (signals.received) process.exitCode = signals.exitCode;
+  return { steps: step, losses, bestPsnr, runDir: dir, interrupted: signals.received, complete: step === total };
 }
 
 export function readMetrics(path: string): Record<string, number>[] {

@@ -34,7 +34,7 @@ test("SIGINT writes a checkpoint and exits 130; --resume continues to the end", 
   const code = await proc.exited;
   const stdout = await new Response(proc.stdout).text();
   expect(code).toBe(130);
-  expect(stdout).toContain("interrupted: checkpoint written at step");
+  expect(stdout).toContain("interrupted (SIGINT): checkpoint written at step");
   const step = Number(stdout.match(/checkpoint written at step (\d+)/)![1]);
   expect(step).toBeGreaterThan(1);
   for (const f of ["last.safetensors", "resume.safetensors", "config.json"]) expect(existsSync(join(out, f))).toBe(true);

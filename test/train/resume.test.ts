@@ -54,7 +54,7 @@ function config(out: string, backend: "cpu" | "webgpu"): TrainConfig {
   };
 }
 
-const withoutTiming = (rows: Record<string, number>[]) => rows.map(({ it_s: _, ...rest }) => rest);
+const withoutTiming = (rows: Record<string, number>[]) => rows.map(({ it_s: _, t: _t, ...rest }) => rest);
 
 function relDiff(a: number, b: number): number {
   return a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
