@@ -143,6 +143,13 @@ class Profiler {
   }
 }
 
+/**
+ * Dispatches recorded into one submit at most. Dawn recycles the descriptor set of a released bind group only
+ * after a later submit completes, and lavapipe crashes at 65,536 live ones (docs/bun-webgpu-leak.md), so
+ * work that never reads back is still submitted in pieces. A training step records a few hundred.
+ */
+const MAX_DISPATCHES_PER_SUBMIT = 2048;
+
 /** Mappable read buffers kept between reads (entry 28), and the largest one worth keeping. */
 const READ_STAGING_KEPT = 4;
 const READ_STAGING_MAX_BYTES = 64 * 1024 * 1024;
@@ -296,6 +303,7 @@ export class GpuRuntime {
     pass.dispatchWorkgroups(x, y, z);
     if (this.profiler) this.endPass(pass);
     this.counters.dispatches++;
+    if (this.recordedGroups.length >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
   }
 
   /** Times every dispatch from now on with GPU timestamps (one pass per dispatch); needs "timestamp-query". */
