@@ -17,7 +17,7 @@
  * raised if none is left. Memory: 4 bytes × (1 + 1/scale²) per HR pixel (about 0.7 GB for bsds400 +
  * sunhays80 at ×2).
  */
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { readImage, readImageInfo } from "./decode.ts";
 import { makeEvalPair } from "./evaluate.ts";
 import { listImages } from "./files.ts";
@@ -84,8 +84,20 @@ interface Entry {
   planes?: { hrY: Plane; lrY: Plane };
 }
 
+/**
+ * FNV-1a over the images' names with their folder's name (`bsds400/100075.png`): a cheap identity check for
+ * restore() that still holds when the data sits under another root on another machine.
+ */
 function fingerprint(paths: string[]): string {
-  // FNV-1a over the joined paths: cheap identity check for restore()
+  return fnv1a(paths.map((p) => `${basename(dirname(p))}/${basename(p)}`));
+}
+
+/** The fingerprint of run directories written before it left out the root: the whole paths. */
+function legacyFingerprint(paths: string[]): string {
+  return fnv1a(paths);
+}
+
+function fnv1a(paths: string[]): string {
   let h = 0x811c9dc5;
   for (const ch of paths.join("\n")) {
     h ^= ch.charCodeAt(0);
@@ -214,7 +226,8 @@ export class PatchSampler {
   /** Resume from `state()` (of a sampler over the same images). The image cache is kept. */
   restore(state: SamplerState): void {
     if (!state || state.version !== 1) throw new Error(`PatchSampler.restore: unsupported state version ${state?.version}`);
-    if (state.images !== this.entries.length || state.fingerprint !== this.fp) {
+    const known = state.fingerprint === this.fp || state.fingerprint === legacyFingerprint(this.entries.map((e) => e.path));
+    if (state.images !== this.entries.length || !known) {
       throw new Error(`PatchSampler.restore: state belongs to another image list (${state.images} images, fingerprint ${state.fingerprint}; this sampler has ${this.entries.length}, ${this.fp})`);
     }
     const n = this.entries.length;

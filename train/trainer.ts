@@ -89,7 +89,8 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
     const st = await loadCheckpoint(paths.state);
     resumed = { state: JSON.parse(st.metadata.resume) as ResumeState, tensors: st };
     const done = resumed.state.step;
-    if (done >= total) {
+    if (done > total) throw new Error(`${dir} has trained ${done} steps already; a schedule of ${total} steps would end before that`);
+    if (done === total) {
       log(`${dir} is complete: ${done} of ${total} steps trained. To train longer, resume with a larger --epochs or --steps.`);
       return { steps: done, losses: [], bestPsnr: resumed.state.bestPsnr, runDir: dir, interrupted: null, complete: true };
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writePng } from "../../image/encode.ts";
@@ -145,6 +145,32 @@ describe("PatchSampler", () => {
     }
     const other = createSampler({ ...opts(), folders: [dirA] });
     expect(() => other.restore(saved)).toThrow(/another image list/);
+  });
+  test("restore() accepts the same images under another root (a run resumed on another machine), not renamed ones", () => {
+    const a = createSampler(opts());
+    a.next();
+    const saved = JSON.parse(JSON.stringify(a.state()));
+    const want = a.next();
+    const moved = join(tmp, "elsewhere");
+    mkdirSync(moved);
+    cpSync(dirA, join(moved, "a"), { recursive: true });
+    cpSync(dirB, join(moved, "b"), { recursive: true });
+    const b = createSampler({ ...opts(), folders: [join(moved, "a"), join(moved, "b")] });
+    b.restore(saved);
+    expect(Array.from(b.next().lr)).toEqual(Array.from(want.lr));
+    cpSync(dirB, join(moved, "c"), { recursive: true });
+    const renamed = createSampler({ ...opts(), folders: [join(moved, "a"), join(moved, "c")] });
+    expect(() => renamed.restore(saved)).toThrow(/another image list/);
+  });
+  test("restore() still accepts the whole-path fingerprint of run directories written before", () => {
+    const a = createSampler(opts());
+    // FNV-1a over the joined absolute paths, as the sampler computed it before
+    let h = 0x811c9dc5;
+    for (const ch of a.paths.join("\n")) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    const legacy = { ...a.state(), fingerprint: h.toString(16).padStart(8, "0") };
+    expect(legacy.fingerprint).not.toBe(a.state().fingerprint);
+    expect(() => createSampler(opts()).restore(legacy)).not.toThrow();
+    expect(() => createSampler(opts()).restore({ ...legacy, fingerprint: "00000000" })).toThrow(/another image list/);
   });
   test("epochs visit every image once; images are decoded once and cached", () => {
     const s = createSampler({ ...opts(), batchSize: 3 });
