@@ -15,12 +15,15 @@ export interface RunPaths {
   /** optimizer moments, sampler position, step: what --resume needs besides last.safetensors */
   state: string;
   curves: string;
+  /** one JSON line per process that trained the run: start time, step, commit, machine, backend */
+  sessions: string;
 }
 
 export function runPaths(dir: string): RunPaths {
   return {
     dir, config: join(dir, "config.json"), metrics: join(dir, "metrics.jsonl"), health: join(dir, "health.jsonl"),
     last: join(dir, "last.safetensors"), best: join(dir, "best.safetensors"), state: join(dir, "resume.safetensors"), curves: join(dir, "curves.svg"),
+    sessions: join(dir, "sessions.jsonl"),
   };
 }
 

@@ -21,6 +21,7 @@ import { upscalePlane } from "./infer.ts";
 import { loadModel, saveModel } from "./models-io.ts";
 import { writeCurves } from "./plot.ts";
 import { Progress } from "./progress.ts";
+import { recordSession } from "./provenance.ts";
 import { runPaths, truncateLog } from "./run-dir.ts";
 import { type StopSignal, StopSignals } from "./stop-signals.ts";
 
@@ -133,6 +134,7 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
     }
     mkdirSync(dir, { recursive: true });
     writeFileSync(paths.config, JSON.stringify(cfg, null, 2) + "\n");
+    recordSession(paths.sessions, { step, backend: backend.description });
 
     const epochOf = (s: number) => Math.floor(s / cfg.itersPerEpoch);
     const lrAt = (s: number) => cosineAnnealingLr(cfg.lr, cfg.lrMin, epochOf(s), cfg.epochs);
