@@ -9,3 +9,5 @@ export const SHARED_DATA = resolve(REPO_ROOT, "..", "shared", "data");
 export const BENCHMARK_DIR = join(SHARED_DATA, "benchmark");
 /** Training photographs (bsds400, sunhays80). */
 export const TRAIN_DIR = join(SHARED_DATA, "train");
+/** Trained checkpoints shipped with the repository (scripts/ship-weights.ts writes them). */
+export const WEIGHTS_DIR = join(REPO_ROOT, "weights");

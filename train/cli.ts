@@ -13,6 +13,7 @@ import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
 import type { Plane } from "../image/types.ts";
 import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
 import { upscaleImage, upscalePlane } from "./infer.ts";
+import { defaultWeights } from "./shipped.ts";
 import { loadModel } from "./models-io.ts";
 import { train } from "./trainer.ts";
 
@@ -53,7 +54,8 @@ run "bun train/cli.ts <command> --help" for its options`,
   --vid-pdf P          (student) laplace | gaussian [laplace]`,
   eval: `usage: bun train/cli.ts eval --model CKPT|bicubic [--scale N] [--sets DIR,DIR… | names] [--backend B] [--csv FILE] [--limit N]
   sets default to Set5,Set14,B100,Urban100 under ../shared/data/benchmark`,
-  upscale: `usage: bun train/cli.ts upscale --model CKPT --input IMAGE --output OUT.png [--backend B] [--tile N]
+  upscale: `usage: bun train/cli.ts upscale --input IMAGE --output OUT.png [--model CKPT] [--backend B] [--tile N]
+  --model defaults to the shipped ×4 PISR student in weights/ (the ×4 baseline while no student is shipped)
   Y goes through the network, Cb/Cr are upscaled bicubically; large images are processed in tiles`,
   pipeline: `usage: bun train/cli.ts pipeline [--scale N] [--steps N] [--patch N] [--batch N] [--out DIR] [--backend B] [--train DIR…]
   trains teacher, student and baseline for --steps each [200] (HR patch 64, batch 8: minutes on a CPU-only machine) and prints the PSNR/SSIM table on the benchmark sets`,
@@ -221,14 +223,31 @@ async function upscaleCommand(argv: string[]): Promise<void> {
     args: argv, strict: true,
     options: { model: { type: "string" }, input: { type: "string" }, output: { type: "string" }, backend: { type: "string" }, tile: { type: "string" }, help: { type: "boolean" } },
   });
-  if (v.help || !v.model || !v.input || !v.output) return console.log(HELP.upscale);
+  if (v.help) return console.log(HELP.upscale);
+  if (!v.input || !v.output) {
+    console.error(HELP.upscale);
+    die("upscale needs --input and --output");
+  }
+  let tile: number | undefined;
+  if (v.tile !== undefined) {
+    tile = num(v.tile, "tile", 0);
+    if (!Number.isInteger(tile) || tile < 1) die(`--tile must be a positive integer (LR pixels), got ${v.tile}`);
+  }
+  let modelPath = v.model;
+  if (!modelPath) {
+    try {
+      modelPath = defaultWeights(4).path;
+    } catch (e) {
+      die((e as Error).message);
+    }
+  }
   const backend = await createBackend((v.backend ?? "auto") as BackendChoice);
   try {
-    const { model } = await loadModel(v.model, backend);
+    const { model } = await loadModel(modelPath, backend);
     const img = readImage(v.input);
-    const out = await upscaleImage(model, backend, img, { tile: v.tile ? num(v.tile, "tile", 0) : undefined });
+    const out = await upscaleImage(model, backend, img, { tile });
     writePng(v.output, out);
-    console.log(`${v.input} (${img.width}×${img.height}) → ${v.output} (${out.width}×${out.height}) on ${backend.description}`);
+    console.log(`${v.input} (${img.width}×${img.height}) → ${v.output} (${out.width}×${out.height}) with ${v.model ? modelPath : `the shipped ${basename(modelPath)}`} on ${backend.description}`);
     model.dispose();
   } finally {
     backend.destroy();

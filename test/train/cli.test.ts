@@ -108,6 +108,11 @@ describe("bad input exits non-zero with an error: line naming the problem", () =
     ["upscale with a teacher checkpoint", () => ["upscale", "--model", teacherCkpt, "--input", join(dir, "rgb.png"), "--output", join(dir, "never.png"), "--backend", "cpu"], /^error: .*teacher needs the HR image/m],
     ["upscale with a missing input", () => ["upscale", "--model", baselineCkpt, "--input", join(dir, "missing.png"), "--output", join(dir, "never.png"), "--backend", "cpu"], /^error: .*missing\.png/m],
     ["resume of a directory without a run", () => ["baseline", "--resume", join(dir, "no-run")], /^error: .*no-run.*no config\.json/m],
+    ...["0", "-5", "2.5"].map((t): [string, () => string[], RegExp] => [
+      `upscale --tile ${t}`, () => ["upscale", "--model", baselineCkpt, "--input", join(dir, "rgb.png"), "--output", join(dir, "never.png"), "--backend", "cpu", `--tile=${t}`],
+      new RegExp(`^error: --tile must be a positive integer \\(LR pixels\\), got ${t.replace(".", "\\.")}`, "m"),
+    ]),
+    ["upscale without --output", () => ["upscale", "--input", join(dir, "rgb.png")], /^error: upscale needs --input and --output/m],
   ];
   for (const [name, args, pattern] of cases) {
     test(name, async () => {
