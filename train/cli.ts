@@ -13,6 +13,7 @@ import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
 import type { Plane } from "../image/types.ts";
 import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
 import { upscaleImage, upscalePlane } from "./infer.ts";
+import { recordedTable, shippedRows, upscaleSample } from "./results.ts";
 import { defaultWeights } from "./shipped.ts";
 import { loadModel } from "./models-io.ts";
 import { train } from "./trainer.ts";
@@ -25,6 +26,7 @@ commands:
   baseline   train FSRCNN alone with the same recipe
   eval       PSNR/SSIM of a checkpoint (or "bicubic") on benchmark folders
   upscale    upscale a PNG/JPEG with a checkpoint
+  results    the shipped ×4 weights vs bicubic on the benchmark sets, and one picture upscaled by each
   pipeline   a short real PISR run: teacher → student → baseline → eval table
 run "bun train/cli.ts <command> --help" for its options`,
   train: `options (official PISR defaults in brackets):
@@ -57,6 +59,9 @@ run "bun train/cli.ts <command> --help" for its options`,
   upscale: `usage: bun train/cli.ts upscale --input IMAGE --output OUT.png [--model CKPT] [--backend B] [--tile N]
   --model defaults to the shipped ×4 PISR student in weights/ (the ×4 baseline while no student is shipped)
   Y goes through the network, Cb/Cr are upscaled bicubically; large images are processed in tiles`,
+  results: `usage: bun train/cli.ts results [--sets DIR,DIR… | names] [--sample IMAGE] [--out DIR] [--backend B] [--limit N]
+  evaluates bicubic and the shipped ×4 baseline and PISR student (weights/) on Set5, Set14, B100, Urban100 (the
+  table of RESULTS.md, recomputed), and upscales --sample [Set14/comic.png] with each into --out [runs/results-x4]`,
   pipeline: `usage: bun train/cli.ts pipeline [--scale N] [--steps N] [--patch N] [--batch N] [--out DIR] [--backend B] [--train DIR…]
   trains teacher, student and baseline for --steps each [200] (HR patch 64, batch 8: minutes on a CPU-only machine) and prints the PSNR/SSIM table on the benchmark sets`,
 };
@@ -254,6 +259,37 @@ async function upscaleCommand(argv: string[]): Promise<void> {
   }
 }
 
+async function resultsCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({
+    args: argv, strict: true,
+    options: { sets: { type: "string" }, sample: { type: "string" }, out: { type: "string" }, backend: { type: "string" }, limit: { type: "string" }, help: { type: "boolean" } },
+  });
+  if (v.help) return console.log(HELP.results);
+  const scale = 4;
+  const models = shippedRows(scale);
+  if (!models.length) die(`no shipped ×${scale} weights in weights/ (scripts/ship-weights.ts writes them from a trained run)`);
+  const sets = resolveSets(v.sets);
+  const limit = v.limit === undefined ? undefined : num(v.limit, "limit", 0);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) die(`--limit must be a positive integer, got ${v.limit}`);
+  const backend = (v.backend ?? "auto") as BackendChoice;
+  const sample = v.sample ?? join(BENCHMARK_DIR, "Set14", "comic.png");
+  if (!existsSync(sample)) die(`--sample ${sample}: file not found`);
+  const out = v.out ?? "runs/results-x4";
+
+  const rows = [{ name: "bicubic", results: await evaluateModel("bicubic", sets, scale, backend, limit) }];
+  for (const [name, path] of models) rows.push({ name, results: await evaluateModel(path, sets, scale, backend, limit) });
+  const table = formatTable(rows);
+  console.log(`\nY-channel PSNR / SSIM, ×${scale}, shipped weights (${models.map(([, p]) => basename(p)).join(", ")}):\n${table}`);
+  const recorded = recordedTable();
+  if (limit === undefined && !v.sets && recorded !== null) {
+    console.log(recorded === table ? "\n(identical to the table in RESULTS.md)" : `\nnote: RESULTS.md records a different table:\n${recorded}`);
+  }
+  console.log(`\n${basename(sample)} at ×${scale} (Y-PSNR against the original):`);
+  for (const { file, psnr } of await upscaleSample(sample, scale, models, out, backend)) {
+    console.log(`  ${file}${psnr === null ? "" : `  ${psnr.toFixed(2)} dB`}`);
+  }
+}
+
 async function pipelineCommand(argv: string[]): Promise<void> {
   const { values: v } = parseArgs({
     args: argv, strict: true,
@@ -300,6 +336,7 @@ if (import.meta.main) {
       case "eval": return evalCommand(rest);
       case "upscale": return upscaleCommand(rest);
       case "pipeline": return pipelineCommand(rest);
+      case "results": return resultsCommand(rest);
       case undefined: case "--help": case "-h": case "help": return console.log(HELP.main);
       default: die(`unknown command "${command}"\n${HELP.main}`);
     }

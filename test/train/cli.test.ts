@@ -72,7 +72,7 @@ describe("help", () => {
       const r = await cli(...args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("usage: bun train/cli.ts <command>");
-      for (const c of ["teacher", "student", "baseline", "eval", "upscale", "pipeline"]) expect(r.stdout).toContain(c);
+      for (const c of ["teacher", "student", "baseline", "eval", "upscale", "results", "pipeline"]) expect(r.stdout).toContain(c);
     }
   });
 
@@ -83,6 +83,7 @@ describe("help", () => {
       baseline: ["usage: bun train/cli.ts baseline", "--iters-per-epoch"],
       eval: ["usage: bun train/cli.ts eval", "--csv"],
       upscale: ["usage: bun train/cli.ts upscale", "--tile"],
+      results: ["usage: bun train/cli.ts results", "--sample"],
       pipeline: ["usage: bun train/cli.ts pipeline", "--steps"],
     };
     const results = await Promise.all(Object.keys(expected).map((c) => cli(c, "--help")));
