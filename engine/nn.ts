@@ -70,6 +70,9 @@ export abstract class Module {
         continue;
       }
       if (v.shape.join() !== p.shape.join()) throw new Error(`parameter "${name}": shape [${v.shape}] in state dict, [${p.shape}] in model`);
+      // a diverged checkpoint would otherwise compute (and write) all-NaN images without complaint
+      const bad = firstNonFinite(v.data);
+      if (bad >= 0) throw new Error(`parameter "${name}" holds ${v.data[bad]} at index ${bad}: the weights are not finite`);
       setParameter(p, v.data);
     }
     if (opts.strict ?? true) for (const name of state.keys()) if (!own.has(name)) throw new Error(`state dict entry "${name}" matches no parameter`);
@@ -80,6 +83,11 @@ export abstract class Module {
     for (const [name, p] of this.namedParameters()) out.set(name, { shape: [...p.shape], data: await p.toArray() });
     return out;
   }
+}
+
+function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
 }
 
 /** Overwrites a parameter's values in place (the optimizer keeps its state for it). */

@@ -18,6 +18,10 @@ export async function saveModel(path: string, model: PisrModel, extra: Record<st
 
 export async function loadModel(path: string, backend: Backend, expect?: Architecture): Promise<{ model: PisrModel; metadata: Record<string, string> }> {
   const { tensors, metadata } = await loadCheckpoint(path);
+  if (metadata.resume !== undefined) {
+    const model = path.replace(/resume\.safetensors$/, "last.safetensors");
+    throw new Error(`${path} holds a run's optimizer and sampler state (for --resume), not a model; use ${model === path ? "the run's last.safetensors" : model}`);
+  }
   const architecture = metadata.architecture as Architecture | undefined;
   if (!architecture || !["teacher", "student", "baseline"].includes(architecture)) {
     throw new Error(`${path}: no PISR architecture in the checkpoint header (found ${JSON.stringify(architecture)})`);
@@ -25,6 +29,11 @@ export async function loadModel(path: string, backend: Backend, expect?: Archite
   if (expect && architecture !== expect) throw new Error(`${path}: expected a ${expect} checkpoint, found a ${architecture}`);
   const config = JSON.parse(metadata.model_config ?? JSON.stringify({ scale: Number(metadata.scale) })) as FsrcnnConfig;
   const model = new PisrModel(architecture, config, { backend });
-  await model.loadStateDict(tensors);
+  try {
+    await model.loadStateDict(tensors);
+  } catch (e) {
+    model.dispose();
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
   return { model, metadata };
 }

@@ -113,7 +113,9 @@ interface Entry {
 }
 
 /** Parses safetensors bytes. `source` names the file in error messages. */
-export function decodeSafetensors(bytes: Uint8Array, source = "<buffer>"): Checkpoint {
+export function decodeSafetensors(input: Uint8Array, source = "<buffer>"): Checkpoint {
+  // A Node Buffer is a Uint8Array whose slice() is a view into a shared pool: read it as a plain Uint8Array
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const fail = (problem: string): never => {
     throw new CheckpointError(source, problem);
   };
