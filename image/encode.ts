@@ -1,9 +1,11 @@
 /**
- * Encoding 8-bit PNG. Samples are clamped to [0, 1] and rounded to the nearest of 0..255
- * (`round(clamp(v) * 255)`, the same step as `quantize8`). 1 channel → greyscale PNG, 3 → RGB, 4 → RGBA.
+ * Encoding 8-bit PNG and JPEG. Samples are clamped to [0, 1] and rounded to the nearest of 0..255
+ * (`round(clamp(v) * 255)`, the same step as `quantize8`). PNG: 1 channel → greyscale, 3 → RGB, 4 → RGBA.
+ * JPEG: RGB (grey is written as RGB; alpha cannot be stored and is refused).
  */
 import { renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, extname, join } from "node:path";
+import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import type { Image } from "./types.ts";
 
@@ -38,6 +40,34 @@ export function encodePng(img: Image): Buffer {
   return PNG.sync.write({ width, height, data: rgba } as PNG, { colorType, inputColorType: 6, inputHasAlpha: true, bitDepth: 8 });
 }
 
+/** Baseline JPEG bytes of a grey or RGB image at `quality` (1–100). */
+export function encodeJpeg(img: Image, quality = 92): Buffer {
+  const { width, height, channels, data } = img;
+  if (channels !== 1 && channels !== 3) throw new Error(`encodeJpeg: JPEG stores grey or RGB, not ${channels} channels${channels === 4 ? " (the alpha channel would be lost: write PNG)" : ""}`);
+  if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) throw new Error(`encodeJpeg: quality must be an integer from 1 to 100, got ${quality}`);
+  const n = width * height;
+  const rgba = Buffer.alloc(n * 4);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < 3; c++) rgba[i * 4 + c] = to8(data[i * channels + (channels === 1 ? 0 : c)]);
+    rgba[i * 4 + 3] = 255;
+  }
+  return Buffer.from(jpeg.encode({ width, height, data: rgba }, quality).data);
+}
+
+/** The format a path's extension asks for, or an error naming the path. */
+export function formatForPath(path: string): "png" | "jpeg" {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".png") return "png";
+  if (ext === ".jpg" || ext === ".jpeg") return "jpeg";
+  throw new Error(`${path}: cannot tell the output format from "${ext || "no extension"}": use .png, .jpg or .jpeg`);
+}
+
+/** Writes PNG or JPEG by the path's extension, atomically (see writePng). */
+export function writeImage(path: string, img: Image, opts: { quality?: number } = {}): void {
+  if (formatForPath(path) === "png") return writePng(path, img);
+  writeAtomically(path, encodeJpeg(img, opts.quality), "JPEG");
+}
+
 let tempCounter = 0;
 
 /**
@@ -45,7 +75,10 @@ let tempCounter = 0;
  * which is then renamed over `path`; on failure the temporary file is removed and nothing is left.
  */
 export function writePng(path: string, img: Image): void {
-  const bytes = encodePng(img);
+  writeAtomically(path, encodePng(img), "PNG");
+}
+
+function writeAtomically(path: string, bytes: Buffer, format: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
   try {
     writeFileSync(tmp, bytes);
@@ -56,6 +89,6 @@ export function writePng(path: string, img: Image): void {
     } catch {
       // the temporary file was never created
     }
-    throw new Error(`${path}: cannot write PNG: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${path}: cannot write ${format}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -6,15 +6,14 @@ import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
-import { readImage } from "../image/decode.ts";
-import { writePng } from "../image/encode.ts";
 import { bicubicUpscaler, evaluateSet, type SetResult, type Upscaler } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
 import type { Plane } from "../image/types.ts";
+import { die, num, positiveInt } from "./cli-args.ts";
 import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
-import { upscaleImage, upscalePlane } from "./infer.ts";
+import { upscalePlane } from "./infer.ts";
 import { recordedTable, shippedRows, upscaleSample } from "./results.ts";
-import { defaultWeights } from "./shipped.ts";
+import { UPSCALE_HELP, upscaleCommand } from "./upscale-command.ts";
 import { loadModel } from "./models-io.ts";
 import { train } from "./trainer.ts";
 
@@ -56,9 +55,7 @@ run "bun train/cli.ts <command> --help" for its options`,
   --vid-pdf P          (student) laplace | gaussian [laplace]`,
   eval: `usage: bun train/cli.ts eval --model CKPT|bicubic [--scale N] [--sets DIR,DIR… | names] [--backend B] [--csv FILE] [--limit N]
   sets default to Set5,Set14,B100,Urban100 under ../shared/data/benchmark`,
-  upscale: `usage: bun train/cli.ts upscale --input IMAGE --output OUT.png [--model CKPT] [--backend B] [--tile N]
-  --model defaults to the shipped ×4 PISR student in weights/ (the ×4 baseline while no student is shipped)
-  Y goes through the network, Cb/Cr are upscaled bicubically; large images are processed in tiles`,
+  upscale: UPSCALE_HELP,
   results: `usage: bun train/cli.ts results [--sets DIR,DIR… | names] [--sample IMAGE] [--out DIR] [--backend B] [--limit N]
   evaluates bicubic and the shipped ×4 baseline and PISR student (weights/) on Set5, Set14, B100, Urban100 (the
   table of RESULTS.md, recomputed), and upscales --sample [Set14/comic.png] with each into --out [runs/results-x4]`,
@@ -66,17 +63,6 @@ run "bun train/cli.ts <command> --help" for its options`,
   trains teacher, student and baseline for --steps each [200] (HR patch 64, batch 8: minutes on a CPU-only machine) and prints the PSNR/SSIM table on the benchmark sets`,
 };
 
-function die(msg: string): never {
-  console.error(`error: ${msg}`);
-  process.exit(2);
-}
-
-function num(v: string | undefined, name: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) die(`--${name} expects a number, got "${v}"`);
-  return n;
-}
 
 const trainOptions = {
   scale: { type: "string" }, patch: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, "lr-min": { type: "string" },
@@ -86,6 +72,14 @@ const trainOptions = {
   "vid-pdf": { type: "string" }, steps: { type: "string" }, "checkpoint-every": { type: "string" }, "checkpoint-minutes": { type: "string" },
   help: { type: "boolean" },
 } as const;
+
+/** The training options of one stage: lines marked "(teacher)" or "(student)" only where they apply. */
+function stageHelp(mode: TrainConfig["mode"]): string {
+  return HELP.train.split("\n").filter((line) => {
+    const only = /^\s+--\S+(?: \S+)?\s+\((teacher|student)\)/.exec(line)?.[1];
+    return !only || only === mode;
+  }).map((line) => line.replace(/\((teacher|student)\) /, "")).join("\n");
+}
 
 /** What --resume may change: the schedule's length (an explicit extension) and how the run is executed. */
 const RESUME_OPTIONS = new Set(["resume", "epochs", "iters-per-epoch", "steps", "backend", "checkpoint-every", "checkpoint-minutes"]);
@@ -143,7 +137,7 @@ async function resumeCommand(dir: string, v: Record<string, string | string[] | 
 
 async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<void> {
   const { values: v } = parseArgs({ args: argv, options: trainOptions, strict: true });
-  if (v.help) return console.log(`usage: bun train/cli.ts ${mode} [options]\n${HELP.train}`);
+  if (v.help) return console.log(`usage: bun train/cli.ts ${mode} [options]\n${stageHelp(mode)}`);
   if (v.resume) {
     const cfg = await resumeCommand(v.resume, v);
     if (cfg.mode !== mode) die(`${v.resume} is a ${cfg.mode} run, not a ${mode} run: use "${cfg.mode} --resume ${v.resume}"`);
@@ -183,9 +177,15 @@ async function evalCommand(argv: string[]): Promise<void> {
     options: { model: { type: "string" }, scale: { type: "string" }, sets: { type: "string" }, backend: { type: "string" }, csv: { type: "string" },
       limit: { type: "string" }, help: { type: "boolean" } },
   });
-  if (v.help || !v.model) return console.log(HELP.eval);
-  const results = await evaluateModel(v.model, resolveSets(v.sets), v.scale ? num(v.scale, "scale", 2) : undefined, (v.backend ?? "auto") as BackendChoice,
-    v.limit ? num(v.limit, "limit", 0) : undefined);
+  if (v.help) return console.log(HELP.eval);
+  if (!v.model) {
+    console.error(HELP.eval);
+    die("eval needs --model CKPT or --model bicubic");
+  }
+  const scale = v.scale === undefined ? undefined : num(v.scale, "scale", 0);
+  if (scale !== undefined && ![2, 3, 4].includes(scale)) die(`--scale must be 2, 3 or 4, got ${v.scale}`);
+  const limit = positiveInt(v.limit, "limit", " (images per set)");
+  const results = await evaluateModel(v.model, resolveSets(v.sets), scale, (v.backend ?? "auto") as BackendChoice, limit);
   console.log(formatTable([{ name: v.model, results }]));
   if (v.csv) {
     const lines = ["set,image,psnr,ssim", ...results.flatMap((s) => s.images.map((i) => `${s.folder.split("/").pop()},${i.name},${i.psnr},${i.ssim}`))];
@@ -218,42 +218,6 @@ export async function evaluateModel(
     for (const s of sets) out.push(await each(s, net.config.scale, (lr: Plane) => upscalePlane(net, backend, lr)));
     net.dispose();
     return out;
-  } finally {
-    backend.destroy();
-  }
-}
-
-async function upscaleCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({
-    args: argv, strict: true,
-    options: { model: { type: "string" }, input: { type: "string" }, output: { type: "string" }, backend: { type: "string" }, tile: { type: "string" }, help: { type: "boolean" } },
-  });
-  if (v.help) return console.log(HELP.upscale);
-  if (!v.input || !v.output) {
-    console.error(HELP.upscale);
-    die("upscale needs --input and --output");
-  }
-  let tile: number | undefined;
-  if (v.tile !== undefined) {
-    tile = num(v.tile, "tile", 0);
-    if (!Number.isInteger(tile) || tile < 1) die(`--tile must be a positive integer (LR pixels), got ${v.tile}`);
-  }
-  let modelPath = v.model;
-  if (!modelPath) {
-    try {
-      modelPath = defaultWeights(4).path;
-    } catch (e) {
-      die((e as Error).message);
-    }
-  }
-  const backend = await createBackend((v.backend ?? "auto") as BackendChoice);
-  try {
-    const { model } = await loadModel(modelPath, backend);
-    const img = readImage(v.input);
-    const out = await upscaleImage(model, backend, img, { tile });
-    writePng(v.output, out);
-    console.log(`${v.input} (${img.width}×${img.height}) → ${v.output} (${out.width}×${out.height}) with ${v.model ? modelPath : `the shipped ${basename(modelPath)}`} on ${backend.description}`);
-    model.dispose();
   } finally {
     backend.destroy();
   }
@@ -337,7 +301,10 @@ if (import.meta.main) {
       case "upscale": return upscaleCommand(rest);
       case "pipeline": return pipelineCommand(rest);
       case "results": return resultsCommand(rest);
-      case undefined: case "--help": case "-h": case "help": return console.log(HELP.main);
+      case "--help": case "-h": case "help": return console.log(HELP.main);
+      case undefined:
+        console.error(HELP.main);
+        return die("no command given");
       default: die(`unknown command "${command}"\n${HELP.main}`);
     }
   };

@@ -15,6 +15,8 @@ export const TILE_MARGIN = 10;
 export interface UpscaleOptions {
   /** LR tile side; by default the largest whose widest activation (d channels) fits the device */
   tile?: number;
+  /** called after each tile (a progress bar for large images) */
+  onTile?: (done: number, total: number) => void;
 }
 
 export function defaultTile(backend: Backend, channels: number): number {
@@ -38,6 +40,8 @@ export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane
   const tile = opts.tile ?? defaultTile(backend, model.config.d);
   const W = lr.width, H = lr.height;
   const out = makePlane(W * s, H * s);
+  const total = Math.ceil(W / tile) * Math.ceil(H / tile);
+  let done = 0;
   for (let ty = 0; ty < H; ty += tile) {
     for (let tx = 0; tx < W; tx += tile) {
       const tw = Math.min(tile, W - tx), th = Math.min(tile, H - ty);
@@ -50,6 +54,7 @@ export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane
         const src = (y + (ty - y0) * s) * pw + (tx - x0) * s;
         out.data.set(values.subarray(src, src + tw * s), (ty * s + y) * out.width + tx * s);
       }
+      opts.onTile?.(++done, total);
     }
   }
   return out;

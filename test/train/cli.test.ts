@@ -68,7 +68,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("help", () => {
   test("the main command lists every subcommand", async () => {
-    for (const args of [["--help"], ["-h"], ["help"], []]) {
+    for (const args of [["--help"], ["-h"], ["help"]]) {
       const r = await cli(...args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("usage: bun train/cli.ts <command>");
@@ -127,6 +127,79 @@ describe("bad input exits non-zero with an error: line naming the problem", () =
   test("rejected training commands leave no run directory behind", () => {
     for (const d of ["never-a", "never-b", "never-c"]) expect(existsSync(join(dir, d))).toBe(false);
     expect(existsSync(join(dir, "never.png"))).toBe(false);
+  });
+});
+
+describe("upscale as users run it", () => {
+  test("--output .jpg writes a JPEG (with --quality), an unknown extension is refused before any work", async () => {
+    const jpg = join(dir, "rgb-x2.jpg");
+    const r = await cli("upscale", "--model", baselineCkpt, "--input", join(dir, "rgb.png"), "--output", jpg, "--backend", "cpu", "--quality", "80");
+    expect(r.code).toBe(0);
+    const bytes = readFileSync(jpg);
+    expect([bytes[0], bytes[1]]).toEqual([0xff, 0xd8]); // JPEG SOI, not PNG bytes
+    expect([readImage(jpg).width, readImage(jpg).height]).toEqual([46, 34]);
+    const bad = await cli("upscale", "--model", baselineCkpt, "--input", join(dir, "rgb.png"), "--output", join(dir, "out.webp"), "--backend", "cpu");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('out.webp: cannot tell the output format from ".webp"');
+    expect(existsSync(join(dir, "out.webp"))).toBe(false);
+  });
+
+  test("the input is not replaced without --overwrite", async () => {
+    const target = join(dir, "self.png");
+    writePng(target, synth(12, 10, 3, 9));
+    const before = readFileSync(target);
+    const r = await cli("upscale", "--model", "bicubic", "--scale", "2", "--input", target, "--output", target);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is the input image; pass --overwrite");
+    expect(readFileSync(target)).toEqual(before);
+    const ok = await cli("upscale", "--model", "bicubic", "--scale", "2", "--input", target, "--output", target, "--overwrite");
+    expect(ok.code).toBe(0);
+    expect(readImage(target).width).toBe(24);
+  });
+
+  test("a folder in, a folder out: one line per image", async () => {
+    const out = join(dir, "mini-x2");
+    const r = await cli("upscale", "--model", baselineCkpt, "--input", join(dir, "mini"), "--output", out, "--backend", "cpu");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("[1/2]");
+    expect(r.stdout).toContain("[2/2]");
+    expect([readImage(join(out, "a.png")).width, readImage(join(out, "b.png")).height]).toEqual([80, 84]);
+  });
+
+  test("--model bicubic with --scale; a checkpoint's scale is checked against --scale", async () => {
+    const out = join(dir, "bicubic-x3.png");
+    const r = await cli("upscale", "--model", "bicubic", "--scale", "3", "--input", join(dir, "grey.png"), "--output", out);
+    expect(r.code).toBe(0);
+    expect([readImage(out).width, readImage(out).channels]).toEqual([57, 1]);
+    const bad = await cli("upscale", "--model", baselineCkpt, "--scale", "4", "--input", join(dir, "rgb.png"), "--output", join(dir, "never.png"), "--backend", "cpu");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("is a ×2 model, not ×4");
+  });
+
+  test("eval without --model, and no command at all, exit 2 after the usage", async () => {
+    for (const args of [["eval"], []]) {
+      const r = await cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("usage: bun train/cli.ts");
+      expect(r.stderr).toMatch(/^error: /m);
+    }
+  });
+
+  test("eval --limit and --scale are validated", async () => {
+    for (const [flag, value] of [["--limit", "0"], ["--limit", "2.5"], ["--scale", "5"], ["--scale", "0"]]) {
+      const r = await cli("eval", "--model", "bicubic", "--sets", join(dir, "mini"), "--scale", flag === "--scale" ? value : "2", ...(flag === "--limit" ? [`--limit=${value}`] : []));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^error: ${flag} must be`, "m"));
+    }
+  });
+
+  test("a stage's --help lists only its own options", async () => {
+    const [teacher, student, baseline] = await Promise.all(["teacher", "student", "baseline"].map((c) => cli(c, "--help")));
+    expect(teacher.stdout).toContain("--lambda-imitation");
+    expect(teacher.stdout).not.toContain("--lambda-vid");
+    expect(student.stdout).toContain("--lambda-vid");
+    expect(student.stdout).not.toContain("--lambda-imitation");
+    expect(baseline.stdout).not.toMatch(/--teacher|--lambda|--vid-pdf/);
   });
 });
 

@@ -1,0 +1,21 @@
+// What every CLI command shares: an error exit that names the problem, and number parsing for flags.
+
+export function die(msg: string): never {
+  console.error(`error: ${msg}`);
+  process.exit(2);
+}
+
+export function num(v: string | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) die(`--${name} expects a number, got "${v}"`);
+  return n;
+}
+
+/** A flag that must be a positive integer (or absent: undefined). */
+export function positiveInt(v: string | undefined, name: string, what = ""): number | undefined {
+  if (v === undefined) return undefined;
+  const n = num(v, name, 0);
+  if (!Number.isInteger(n) || n < 1) die(`--${name} must be a positive integer${what}, got ${v}`);
+  return n;
+}
