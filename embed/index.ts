@@ -56,6 +56,11 @@ export interface UpscalerOptions {
    * backend you created (it is not destroyed by `dispose`).
    */
   backend?: BackendPreference | Backend;
+  /**
+   * The WebGPU entry point to use: `navigator.gpu` is found on its own in browsers and Deno, and Bun uses
+   * bun-webgpu; under Node pass one (e.g. `create([])` from the `webgpu` package), or the CPU backend is used.
+   */
+  gpu?: GPU;
   /** LR tile side in pixels; by default the largest that fits the device's buffer limit */
   tile?: number;
   /** how alpha is upscaled (default "bicubic") */
@@ -138,7 +143,7 @@ export async function createUpscaler(opts: UpscalerOptions): Promise<Upscaler> {
     if (!["auto", "webgpu", "cpu"].includes(pref)) throw new Error(`unknown backend "${pref}": use "auto", "webgpu" or "cpu"`);
     backend = await createBackend(pref, (line) => {
       fallbackReason = line.replace(/^note: /, "");
-    });
+    }, opts.gpu);
   } else {
     backend = pref;
     owned = false;

@@ -41,8 +41,9 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Throws, saying why and how to fix it, when no real adapter exists. */
-  static async create(): Promise<WebGpuBackend> {
-    const found = await requestGpuDevice();
+  /** `gpu`: a GPU object supplied by the host (see requestGpuDevice); otherwise the runtime's own. */
+  static async create(gpu?: GPU): Promise<WebGpuBackend> {
+    const found = await requestGpuDevice(gpu);
     if ("reason" in found) throw new Error(`WebGPU is not available: ${found.reason}; ${HOW_TO_GET_WEBGPU}`);
     return new WebGpuBackend(found.device, found.description, found.software);
   }

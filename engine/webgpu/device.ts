@@ -59,11 +59,14 @@ async function openDevice(adapter: GPUAdapter): Promise<GPUDevice | null> {
   }
 }
 
-/** Returns a usable device, or a reason why there is none. */
-export async function requestGpuDevice(): Promise<GpuDevice | { reason: string }> {
-  let gpu: GPU | undefined;
+/**
+ * Returns a usable device, or a reason why there is none. `provided`: a GPU object the host supplies (e.g.
+ * `navigator.gpu`, or `create([])` of the `webgpu` package under Node); otherwise the runtime's own.
+ */
+export async function requestGpuDevice(provided?: GPU): Promise<GpuDevice | { reason: string }> {
+  let gpu: GPU | undefined = provided;
   try {
-    gpu = await gpuEntry();
+    gpu ??= await gpuEntry();
   } catch (e) {
     return { reason: `WebGPU bindings failed to load (${(e as Error).message})` };
   }
