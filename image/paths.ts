@@ -1,8 +1,9 @@
 /** Locations resolved from the repository root (never from the current directory). */
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** The repository root (this file lives in image/). */
-export const REPO_ROOT = resolve(dirname(import.meta.path), "..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Shared read-only data: ../shared/data relative to the repository root. */
 export const SHARED_DATA = resolve(REPO_ROOT, "..", "shared", "data");
 /** Benchmark HR sets (Set5, Set14, B100, Urban100). */

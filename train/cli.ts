@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 // The PISR command line: teacher | student | baseline | eval | upscale | pipeline. `--help` on each.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
@@ -189,7 +190,7 @@ async function evalCommand(argv: string[]): Promise<void> {
   console.log(formatTable([{ name: v.model, results }]));
   if (v.csv) {
     const lines = ["set,image,psnr,ssim", ...results.flatMap((s) => s.images.map((i) => `${s.folder.split("/").pop()},${i.name},${i.psnr},${i.ssim}`))];
-    await Bun.write(v.csv, lines.join("\n") + "\n");
+    writeFileSync(v.csv, lines.join("\n") + "\n");
   }
 }
 
@@ -288,12 +289,13 @@ async function pipelineCommand(argv: string[]): Promise<void> {
     rows.push({ name: `FSRCNN ${stage === "student" ? "PISR student" : "baseline"}`, results: await evaluateModel(join(out, stage, "last.safetensors"), sets, scale, base.backend, limit) });
   }
   const table = formatTable(rows);
-  await Bun.write(join(out, "results.md"), table + "\n");
+  writeFileSync(join(out, "results.md"), table + "\n");
   console.log(`\nY-channel PSNR / SSIM, ×${scale} (${steps} steps per stage; the paper trains 1000 epochs × 1000 steps):\n${table}`);
 }
 
-if (import.meta.main) {
-  const [command, ...rest] = process.argv.slice(2);
+/** Runs one command line (without the runtime and script); errors exit 2 with an `error:` line. */
+export function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
   const run = async () => {
     switch (command) {
       case "teacher": case "student": case "baseline": return trainCommand(command, rest);
@@ -308,5 +310,19 @@ if (import.meta.main) {
       default: die(`unknown command "${command}"\n${HELP.main}`);
     }
   };
-  run().catch((e: Error) => die(e.message));
+  return run().catch((e: Error) => die(e.message));
 }
+
+/**
+ * This module is the program (`bun train/cli.ts`, or the package's bin under Node), not an import. Not
+ * `import.meta.main`: Bun's bundler turns it into CommonJS `require.main`, which an ES module under Node lacks.
+ */
+function isEntry(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? "") === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) await main(process.argv.slice(2));

@@ -70,7 +70,7 @@ export async function requestGpuDevice(provided?: GPU): Promise<GpuDevice | { re
   } catch (e) {
     return { reason: `WebGPU bindings failed to load (${(e as Error).message})` };
   }
-  if (!gpu) return { reason: "this runtime exposes no WebGPU" };
+  if (!gpu) return { reason: "this runtime exposes no WebGPU (under Node, hand one over: createUpscaler({ gpu }) or init({ gpu }), e.g. from the `webgpu` package)" };
   // Creating a device can fail once in a while (seen once in the main job, whose stages open five devices one
   // after another): bun-webgpu then rejects, and asked again, the adapter it now holds invalid answers with no
   // device at all. Wait a moment and try again with a fresh adapter.
