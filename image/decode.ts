@@ -28,6 +28,11 @@ export const MAX_PIXELS = 100_000_000;
 export interface DecodeOptions {
   /** Refuse images declaring more pixels than this. Default: PISR_MAX_PIXELS if set, else MAX_PIXELS. */
   maxPixels?: number;
+  /**
+   * Keep a PNG's alpha channel: grey+alpha → 2 channels, RGBA (and a palette with transparency) → 4. Without
+   * it (the default, what training and evaluation read) alpha is dropped. Images without alpha are unchanged.
+   */
+  alpha?: boolean;
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -169,18 +174,23 @@ export function decodePng(bytes: Uint8Array, name = "<png>", opts: DecodeOptions
   if (src.length < n * 4) fail(name, `corrupt PNG (decoded ${src.length} samples for ${width}x${height})`);
   const scale = depth === 16 ? 1 / 65535 : 1 / 255;
   const grey = colorType === 0 || colorType === 4;
-  const channels = grey ? 1 : 3;
+  // pngjs hands a palette's tRNS over as RGBA alpha; grey/RGB tRNS was removed above (ignored, as documented)
+  const hasAlpha = colorType === 4 || colorType === 6 || (colorType === 3 && anyBelow(src, n, 255));
+  const keep = Boolean(opts.alpha) && hasAlpha;
+  const colours = grey ? 1 : 3;
+  const channels = colours + (keep ? 1 : 0);
   const out = new Float32Array(n * channels);
-  if (grey) {
-    for (let i = 0; i < n; i++) out[i] = src[i * 4] * scale;
-  } else {
-    for (let i = 0; i < n; i++) {
-      out[i * 3] = src[i * 4] * scale;
-      out[i * 3 + 1] = src[i * 4 + 1] * scale;
-      out[i * 3 + 2] = src[i * 4 + 2] * scale;
-    }
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < colours; c++) out[i * channels + c] = src[i * 4 + c] * scale;
+    if (keep) out[i * channels + colours] = src[i * 4 + 3] * scale;
   }
   return makeImage(width, height, channels, out);
+}
+
+/** Whether any alpha sample of RGBA data is below `max` (an opaque palette image has no alpha to keep). */
+function anyBelow(rgba: ArrayLike<number>, n: number, max: number): boolean {
+  for (let i = 0; i < n; i++) if (rgba[i * 4 + 3] < max) return true;
+  return false;
 }
 
 /**

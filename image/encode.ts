@@ -1,6 +1,7 @@
 /**
  * Encoding 8-bit PNG and JPEG. Samples are clamped to [0, 1] and rounded to the nearest of 0..255
- * (`round(clamp(v) * 255)`, the same step as `quantize8`). PNG: 1 channel → greyscale, 3 → RGB, 4 → RGBA.
+ * (`round(clamp(v) * 255)`, the same step as `quantize8`). PNG: 1 channel → greyscale, 2 → grey + alpha,
+ * 3 → RGB, 4 → RGBA.
  * JPEG: RGB (grey is written as RGB; alpha cannot be stored and is refused).
  */
 import { renameSync, unlinkSync, writeFileSync } from "node:fs";
@@ -14,21 +15,21 @@ function to8(v: number): number {
   return v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0;
 }
 
-/** PNG bytes (8 bits per sample) of an image with 1, 3 or 4 channels. */
+/** PNG bytes (8 bits per sample) of an image with 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA) channels. */
 export function encodePng(img: Image): Buffer {
   const { width, height, channels, data } = img;
-  if (![1, 3, 4].includes(channels)) throw new Error(`encodePng: cannot write ${channels} channels (need 1, 3 or 4)`);
+  if (![1, 2, 3, 4].includes(channels)) throw new Error(`encodePng: cannot write ${channels} channels (need 1, 2, 3 or 4)`);
   if (!(width > 0 && height > 0)) throw new Error(`encodePng: image has no pixels (${width}x${height})`);
   if (data.length !== width * height * channels) throw new Error(`encodePng: data length ${data.length} does not match ${width}x${height}x${channels}`);
   const n = width * height;
   const rgba = Buffer.alloc(n * 4);
   for (let i = 0; i < n; i++) {
-    if (channels === 1) {
-      const g = to8(data[i]);
+    if (channels <= 2) {
+      const g = to8(data[i * channels]);
       rgba[i * 4] = g;
       rgba[i * 4 + 1] = g;
       rgba[i * 4 + 2] = g;
-      rgba[i * 4 + 3] = 255;
+      rgba[i * 4 + 3] = channels === 2 ? to8(data[i * 2 + 1]) : 255;
     } else {
       rgba[i * 4] = to8(data[i * channels]);
       rgba[i * 4 + 1] = to8(data[i * channels + 1]);
@@ -36,7 +37,7 @@ export function encodePng(img: Image): Buffer {
       rgba[i * 4 + 3] = channels === 4 ? to8(data[i * 4 + 3]) : 255;
     }
   }
-  const colorType = channels === 1 ? 0 : channels === 3 ? 2 : 6;
+  const colorType = ([0, 0, 4, 2, 6] as const)[channels];
   return PNG.sync.write({ width, height, data: rgba } as PNG, { colorType, inputColorType: 6, inputHasAlpha: true, bitDepth: 8 });
 }
 

@@ -7,6 +7,7 @@ import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
+import { mergeChannels, splitChannels } from "../image/color.ts";
 import { readImage } from "../image/decode.ts";
 import { formatForPath, writeImage } from "../image/encode.ts";
 import { listImages } from "../image/files.ts";
@@ -64,6 +65,13 @@ function plan(input: string, output: string, overwrite: boolean): Job[] {
   return jobs;
 }
 
+/** An image with alpha (2 or 4 channels) as its colour and its alpha plane; others as they are. */
+function splitAlpha(img: Image): { colour: Image; alpha: Image | null } {
+  if (img.channels !== 2 && img.channels !== 4) return { colour: img, alpha: null };
+  const planes = splitChannels(img);
+  return { colour: mergeChannels(planes.slice(0, -1)), alpha: planes.at(-1)! };
+}
+
 /** A one-line progress bar on a terminal; silent otherwise (logs get one line per image). */
 function tileProgress(label: string): ((done: number, total: number) => void) | undefined {
   if (!process.stderr.isTTY) return undefined;
@@ -112,9 +120,12 @@ export async function upscaleCommand(argv: string[]): Promise<void> {
     if (jobs.length > 1 || jobs[0].output !== v.output) mkdirSync(v.output, { recursive: true });
     for (const [i, job] of jobs.entries()) {
       const t0 = performance.now();
-      const img: Image = readImage(job.input);
+      // alpha is kept where the output can hold it (PNG), and upscaled bicubically beside the colour
+      const img: Image = readImage(job.input, { alpha: formatForPath(job.output) === "png" });
       const label = jobs.length > 1 ? `[${i + 1}/${jobs.length}] ${basename(job.input)}` : basename(job.input);
-      const out = net ? await upscaleImage(net, backend!, img, { tile, onTile: tileProgress(label) }) : imresize(img, scale);
+      const { colour, alpha } = splitAlpha(img);
+      let out = net ? await upscaleImage(net, backend!, colour, { tile, onTile: tileProgress(label) }) : imresize(colour, scale);
+      if (alpha) out = mergeChannels([...splitChannels(out), imresize(alpha, scale)]);
       writeImage(job.output, out, { quality });
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       console.log(`${jobs.length > 1 ? `[${i + 1}/${jobs.length}] ` : ""}${job.input} (${img.width}×${img.height}) → ${job.output} (${out.width}×${out.height}) in ${secs} s`);

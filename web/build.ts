@@ -4,8 +4,9 @@
  *   bun web/build.ts [--out DIR] [--weights x2=path/to/student.safetensors,x4=...]
  *
  * Checkpoints given by --weights are copied as weights-x{scale}.safetensors (each must be a student or
- * baseline for that scale). Without --weights, seeded random-initialised students for ×2, ×3 and ×4 are
- * written instead, and the page says "untrained weights".
+ * baseline for that scale). Without --weights the page gets the shipped ×4 weights of weights/ (the PISR
+ * student, or the baseline while no student is shipped). With --untrained, or when nothing is shipped, seeded
+ * random-initialised students for ×2, ×3 and ×4 are written instead, and the page says "untrained weights".
  *
  * The build fails if the bundle mentions `node:` or `bun-webgpu`: nothing Node- or Bun-only may reach the
  * browser.
@@ -16,6 +17,7 @@ import { builtinModules } from "node:module";
 import { parseArgs } from "node:util";
 import { readCheckpoint } from "../embed/index.ts";
 import { randomWeights } from "../embed/weights.ts";
+import { defaultWeights } from "../train/shipped.ts";
 
 const HERE = import.meta.dir;
 export const DEFAULT_OUT = join(HERE, "dist");
@@ -45,8 +47,10 @@ export const noServerOnlyImports: Parameters<typeof Bun.build>[0]["plugins"] = [
 
 export interface BuildOptions {
   out?: string;
-  /** scale → checkpoint path; empty or absent: random-initialised students */
+  /** scale → checkpoint path; absent: the shipped ×4 weights (random-initialised students if none) */
   weights?: Record<number, string>;
+  /** random-initialised students for ×2, ×3, ×4 even when trained weights are shipped */
+  untrained?: boolean;
   minify?: boolean;
   /** the page's entry module (tests point it elsewhere to check the bundle guard) */
   entry?: string;
@@ -91,7 +95,17 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ out: string; 
   }
   copyFileSync(join(HERE, "index.html"), join(out, "index.html"));
 
-  const given = opts.weights ?? {};
+  let given = opts.weights ?? {};
+  if (!Object.keys(given).length && !opts.untrained) {
+    const shipped = (() => {
+      try {
+        return defaultWeights(4).path;
+      } catch {
+        return null; // nothing shipped: untrained weights below, and the page says so
+      }
+    })();
+    if (shipped) given = { 4: shipped };
+  }
   const scales: number[] = [];
   if (Object.keys(given).length) {
     for (const [s, path] of Object.entries(given)) {
@@ -114,13 +128,16 @@ export async function buildWeb(opts: BuildOptions = {}): Promise<{ out: string; 
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: Bun.argv.slice(2), options: { out: { type: "string" }, weights: { type: "string" }, help: { type: "boolean" } }, strict: true });
+  const { values } = parseArgs({
+    args: Bun.argv.slice(2), strict: true,
+    options: { out: { type: "string" }, weights: { type: "string" }, untrained: { type: "boolean" }, help: { type: "boolean" } },
+  });
   if (values.help) {
-    console.log("usage: bun web/build.ts [--out DIR] [--weights x2=PATH,x3=PATH,x4=PATH]");
+    console.log("usage: bun web/build.ts [--out DIR] [--weights x2=PATH,x3=PATH,x4=PATH | --untrained]\n  default: the shipped ×4 weights of weights/");
     process.exit(0);
   }
   try {
-    await buildWeb({ out: values.out, weights: values.weights ? parseWeightsFlag(values.weights) : undefined });
+    await buildWeb({ out: values.out, weights: values.weights ? parseWeightsFlag(values.weights) : undefined, untrained: values.untrained });
   } catch (e) {
     console.error(`web build: ${(e as Error).message}`);
     process.exit(1);

@@ -131,7 +131,20 @@ describe("encode", () => {
     expect(readdirSync(tmp).some((f: string) => f.endsWith(".tmp"))).toBe(false);
   });
   test("rejects unsupported channel counts", () => {
-    expect(() => encodePng(makeImage(2, 2, 2))).toThrow(/cannot write 2 channels/);
+    expect(() => encodePng(makeImage(2, 2, 5))).toThrow(/cannot write 5 channels/);
+  });
+  test("alpha: kept on request (grey+alpha → 2 channels, RGBA → 4), round-trips through encodePng; dropped by default", () => {
+    for (const channels of [2, 4]) {
+      const img = makeImage(3, 2, channels);
+      img.data.forEach((_, i) => (img.data[i] = ((i * 37) % 256) / 255));
+      const bytes = new Uint8Array(encodePng(img));
+      const kept = decodeImage(bytes, "x.png", { alpha: true });
+      expect(kept.channels).toBe(channels);
+      expect(Array.from(kept.data, (v) => Math.round(v * 255))).toEqual(Array.from(img.data, (v) => Math.round(v * 255)));
+      expect(decodeImage(bytes, "x.png").channels).toBe(channels - 1);
+    }
+    // an image without alpha is unchanged by the option
+    expect(decodeImage(new Uint8Array(readFileSync(join(FILES, "rgb8.png"))), "rgb8.png", { alpha: true }).channels).toBe(3);
   });
   test("tRNS of a grey PNG does not zero the colour", () => {
     // grey8.png with an added tRNS chunk naming the value of the first pixel

@@ -144,6 +144,23 @@ describe("upscale as users run it", () => {
     expect(existsSync(join(dir, "out.webp"))).toBe(false);
   });
 
+  test("alpha is kept: grey+alpha and RGBA PNGs come out with their (bicubic) alpha", async () => {
+    for (const [name, channels] of [["ga.png", 2], ["rgba.png", 4]] as const) {
+      const src = join(dir, name);
+      const img = synth(15, 11, channels, 6);
+      for (let i = 0; i < 15 * 11; i++) img.data[i * channels + channels - 1] = (i % 15) / 14; // a horizontal alpha ramp
+      writePng(src, img);
+      const out = join(dir, `alpha-${name}`);
+      const r = await cli("upscale", "--model", baselineCkpt, "--input", src, "--output", out, "--backend", "cpu");
+      expect(r.code).toBe(0);
+      const got = readImage(out, { alpha: true });
+      expect([got.width, got.height, got.channels]).toEqual([30, 22, channels]);
+      const a = (x: number, y: number) => got.data[(y * 30 + x) * channels + channels - 1];
+      expect(a(0, 5)).toBeLessThan(0.05);
+      expect(a(29, 5)).toBeGreaterThan(0.95);
+    }
+  });
+
   test("the input is not replaced without --overwrite", async () => {
     const target = join(dir, "self.png");
     writePng(target, synth(12, 10, 3, 9));
