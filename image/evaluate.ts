@@ -99,7 +99,14 @@ export async function evaluateSet(folder: string, scale: number, upscaler: Upsca
   for (let index = 0; index < files.length; index++) {
     const path = files[index];
     const name = basename(path);
-    const { hrY, lrY } = makeEvalPair(readImage(path), scale, opts);
+    let pair: EvalPair;
+    try {
+      pair = makeEvalPair(readImage(path), scale, opts);
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(msg.startsWith(path) ? msg : `${path}: ${msg}`, { cause: e });
+    }
+    const { hrY, lrY } = pair;
     const pred = await upscaler(lrY, { scale, name, index, width: hrY.width, height: hrY.height });
     if (!pred || pred.channels !== 1 || pred.width !== hrY.width || pred.height !== hrY.height) {
       const got = pred ? `${pred.width}x${pred.height}x${pred.channels}` : String(pred);

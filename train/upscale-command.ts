@@ -119,6 +119,14 @@ export async function upscaleCommand(argv: string[]): Promise<void> {
     const what = bicubic ? "bicubic" : v.model ? modelPath : `the shipped ${basename(modelPath)}`;
     if (jobs.length > 1 || jobs[0].output !== v.output) mkdirSync(v.output, { recursive: true });
     for (const [i, job] of jobs.entries()) {
+      try {
+        await upscaleOne(job, i);
+      } catch (e) {
+        const msg = (e as Error).message;
+        die(msg.startsWith(job.input) || msg.startsWith(job.output) ? msg : `${job.input}: ${msg}`);
+      }
+    }
+    async function upscaleOne(job: Job, i: number): Promise<void> {
       const t0 = performance.now();
       // alpha is kept where the output can hold it (PNG), and upscaled bicubically beside the colour
       const img: Image = readImage(job.input, { alpha: formatForPath(job.output) === "png" });

@@ -114,6 +114,12 @@ describe("bad input exits non-zero with an error: line naming the problem", () =
       new RegExp(`^error: --tile must be a positive integer \\(LR pixels\\), got ${t.replace(".", "\\.")}`, "m"),
     ]),
     ["upscale without --output", () => ["upscale", "--input", join(dir, "rgb.png")], /^error: upscale needs --input and --output/m],
+    ["--val-limit -1", () => ["baseline", "--train", join(dir, "mini"), "--out", join(dir, "never-d"), "--val-limit=-1"], /^error: .*--val-limit must be a positive integer, got -1/m],
+    ["eval on an image smaller than the scale names the image", () => {
+      mkdirSync(join(dir, "tiny"), { recursive: true });
+      writePng(join(dir, "tiny", "dot.png"), synth(3, 3, 3, 1));
+      return ["eval", "--model", "bicubic", "--scale", "4", "--sets", join(dir, "tiny")];
+    }, /^error: .*tiny\/dot\.png: /m],
   ];
   for (const [name, args, pattern] of cases) {
     test(name, async () => {
