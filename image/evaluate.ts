@@ -89,6 +89,18 @@ export function makeEvalPair(hr: Image, scale: number, opts: Pick<EvaluateOption
   return { hrY, lrY };
 }
 
+async function evaluateImage(path: string, index: number, scale: number, border: number, upscaler: Upscaler, opts: EvaluateOptions): Promise<ImageResult> {
+  const name = basename(path);
+  const { hrY, lrY } = makeEvalPair(readImage(path), scale, opts);
+  const pred = await upscaler(lrY, { scale, name, index, width: hrY.width, height: hrY.height });
+  if (!pred || pred.channels !== 1 || pred.width !== hrY.width || pred.height !== hrY.height) {
+    const got = pred ? `${pred.width}x${pred.height}x${pred.channels}` : String(pred);
+    throw new Error(`${path}: upscaler returned ${got}, expected ${hrY.width}x${hrY.height}x1`);
+  }
+  const metricOpts = { shave: border, quantize: opts.quantize ?? true };
+  return { name, width: hrY.width, height: hrY.height, psnr: psnr(pred, hrY, metricOpts), ssim: ssim(pred, hrY, metricOpts) };
+}
+
 /** Evaluate `upscaler` on every image of `folder` at `scale`. */
 export async function evaluateSet(folder: string, scale: number, upscaler: Upscaler, opts: EvaluateOptions = {}): Promise<SetResult> {
   if (!(Number.isInteger(scale) && scale >= 1)) throw new Error(`evaluateSet: scale must be a positive integer, got ${scale}`);
@@ -98,24 +110,14 @@ export async function evaluateSet(folder: string, scale: number, upscaler: Upsca
   const images: ImageResult[] = [];
   for (let index = 0; index < files.length; index++) {
     const path = files[index];
-    const name = basename(path);
-    let pair: EvalPair;
     try {
-      pair = makeEvalPair(readImage(path), scale, opts);
+      images.push(await evaluateImage(path, index, scale, border, upscaler, opts));
     } catch (e) {
+      // resizing, shaving and metrics do not know the file: say which image it was
       const msg = (e as Error).message;
       throw new Error(msg.startsWith(path) ? msg : `${path}: ${msg}`, { cause: e });
     }
-    const { hrY, lrY } = pair;
-    const pred = await upscaler(lrY, { scale, name, index, width: hrY.width, height: hrY.height });
-    if (!pred || pred.channels !== 1 || pred.width !== hrY.width || pred.height !== hrY.height) {
-      const got = pred ? `${pred.width}x${pred.height}x${pred.channels}` : String(pred);
-      throw new Error(`${path}: upscaler returned ${got}, expected ${hrY.width}x${hrY.height}x1`);
-    }
-    const metricOpts = { shave: border, quantize: opts.quantize ?? true };
-    const result: ImageResult = { name, width: hrY.width, height: hrY.height, psnr: psnr(pred, hrY, metricOpts), ssim: ssim(pred, hrY, metricOpts) };
-    images.push(result);
-    opts.onImage?.(result);
+    opts.onImage?.(images.at(-1)!);
   }
   const mean = (k: "psnr" | "ssim") => images.reduce((a, r) => a + r[k], 0) / images.length;
   return { folder, scale, images, psnr: mean("psnr"), ssim: mean("ssim") };

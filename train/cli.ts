@@ -162,7 +162,9 @@ async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<
 
 function resolveSets(spec: string | undefined): string[] {
   const names = (spec ?? "Set5,Set14,B100,Urban100").split(",").filter(Boolean);
-  return names.map((n) => (existsSync(n) ? n : join(BENCHMARK_DIR, n))).map((p) => (existsSync(p) ? p : die(`benchmark folder not found: ${p}`)));
+  // a name (Set5) is a folder of the shared benchmark data; anything with a slash is a path as given
+  const path = (n: string) => (existsSync(n) || n.includes("/") ? n : join(BENCHMARK_DIR, n));
+  return names.map(path).map((p) => (existsSync(p) ? p : die(`benchmark folder not found: ${p}`)));
 }
 
 export function formatTable(rows: { name: string; results: SetResult[] }[]): string {

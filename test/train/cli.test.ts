@@ -120,6 +120,11 @@ describe("bad input exits non-zero with an error: line naming the problem", () =
       writePng(join(dir, "tiny", "dot.png"), synth(3, 3, 3, 1));
       return ["eval", "--model", "bicubic", "--scale", "4", "--sets", join(dir, "tiny")];
     }, /^error: .*tiny\/dot\.png: /m],
+    ["eval on an image too small to shave names the image", () => {
+      mkdirSync(join(dir, "small"), { recursive: true });
+      writePng(join(dir, "small", "five.png"), synth(5, 4, 3, 1));
+      return ["eval", "--model", "bicubic", "--scale", "4", "--sets", join(dir, "small")];
+    }, /^error: .*small\/five\.png: shave/m],
   ];
   for (const [name, args, pattern] of cases) {
     test(name, async () => {
