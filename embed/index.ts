@@ -24,8 +24,9 @@ import { createBackend } from "../engine/init.ts";
 import { mergeChannels, splitChannels } from "../image/color.ts";
 import { imresize } from "../image/resize.ts";
 import { type Image, makeImage } from "../image/types.ts";
+import { checkpointLayout, loadWeights } from "../models/checkpoint-layout.ts";
 import type { FsrcnnConfig } from "../models/fsrcnn.ts";
-import { type Architecture, PisrModel } from "../models/pisr.ts";
+import { PisrModel } from "../models/pisr.ts";
 import { CheckpointError, decodeSafetensors } from "../train/safetensors.ts";
 import { upscaleImage } from "../train/infer.ts";
 
@@ -93,8 +94,12 @@ export interface Upscaler {
   dispose(): void;
 }
 
-/** Reads and checks a checkpoint from bytes (browser-safe counterpart of train/models-io.ts `loadModel`). */
-export function readCheckpoint(weights: Uint8Array | ArrayBuffer): { architecture: "student" | "baseline"; config: FsrcnnConfig; metadata: Record<string, string>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
+/**
+ * Reads and checks a checkpoint from bytes (browser-safe counterpart of train/models-io.ts `loadModel`). Files
+ * written from PyTorch without this project's header are read by their tensor names and shapes; `scale` is
+ * then needed when the header does not give one.
+ */
+export function readCheckpoint(weights: Uint8Array | ArrayBuffer, scale?: number): { architecture: "student" | "baseline"; config: FsrcnnConfig; metadata: Record<string, string>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
   let bytes: Uint8Array;
   if (weights instanceof Uint8Array) bytes = weights;
   else if (weights instanceof ArrayBuffer) bytes = new Uint8Array(weights);
@@ -108,19 +113,13 @@ export function readCheckpoint(weights: Uint8Array | ArrayBuffer): { architectur
     throw e;
   }
   const { tensors, metadata } = checkpoint;
-  const architecture = metadata.architecture as Architecture | undefined;
+  const layout = checkpointLayout(tensors, metadata, { source: "weights", scale });
+  if (!layout) {
+    throw new Error("weights have no PISR architecture in their safetensors metadata (found undefined) and no PISR tensor names (backbone.network.…); expected a student or baseline checkpoint");
+  }
+  const { architecture, config } = layout;
   if (architecture === "teacher") {
     throw new Error("weights are a teacher checkpoint: the teacher needs the HR image; use a student or baseline checkpoint to upscale");
-  }
-  if (architecture !== "student" && architecture !== "baseline") {
-    throw new Error(`weights have no PISR architecture in their safetensors metadata (found ${JSON.stringify(architecture)}); expected a student or baseline checkpoint written by this project`);
-  }
-  // (narrowed to "student" | "baseline" from here on)
-  let config: FsrcnnConfig;
-  try {
-    config = JSON.parse(metadata.model_config ?? JSON.stringify({ scale: Number(metadata.scale) })) as FsrcnnConfig;
-  } catch {
-    throw new Error(`weights metadata "model_config" is not JSON: ${metadata.model_config}`);
   }
   return { architecture, config, metadata, tensors };
 }
@@ -128,7 +127,7 @@ export function readCheckpoint(weights: Uint8Array | ArrayBuffer): { architectur
 /** Builds an upscaler from checkpoint bytes. */
 export async function createUpscaler(opts: UpscalerOptions): Promise<Upscaler> {
   if (!opts || typeof opts !== "object") throw new TypeError("createUpscaler needs an options object: { weights, scale?, backend? }");
-  const { architecture, config, metadata, tensors } = readCheckpoint(opts.weights);
+  const { architecture, config, metadata, tensors } = readCheckpoint(opts.weights, opts.scale);
   if (opts.scale !== undefined && opts.scale !== config.scale) {
     throw new Error(`the weights are for ×${config.scale}, but scale ${opts.scale} was asked for`);
   }
@@ -152,7 +151,7 @@ export async function createUpscaler(opts: UpscalerOptions): Promise<Upscaler> {
   let model: PisrModel;
   try {
     model = new PisrModel(architecture, config, { backend });
-    await model.loadStateDict(tensors);
+    await loadWeights(model, tensors);
   } catch (e) {
     if (owned) backend.destroy();
     throw new Error(`weights do not fit a ${architecture} with config ${JSON.stringify(config)}: ${(e as Error).message}`);

@@ -216,7 +216,7 @@ export async function evaluateModel(
   }
   const backend = await createBackend(backendChoice);
   try {
-    const { model: net } = await loadModel(model, backend);
+    const { model: net } = await loadModel(model, backend, undefined, { scale });
     if (scale && scale !== net.config.scale) die(`${model} is a ×${net.config.scale} model, not ×${scale}`);
     for (const s of sets) out.push(await each(s, net.config.scale, (lr: Plane) => upscalePlane(net, backend, lr)));
     net.dispose();

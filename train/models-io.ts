@@ -1,8 +1,9 @@
 // Model checkpoints: weights under the official PyTorch state-dict names, with the architecture, scale and
-// model configuration in the safetensors header, so a checkpoint alone rebuilds its network.
+// model configuration in the safetensors header, so a checkpoint alone rebuilds its network. Files without
+// that header (written from PyTorch) are read too: models/checkpoint-layout.ts infers what they hold.
 
 import type { Backend } from "../engine/backend.ts";
-import type { FsrcnnConfig } from "../models/fsrcnn.ts";
+import { checkpointLayout, loadWeights } from "../models/checkpoint-layout.ts";
 import { type Architecture, PisrModel } from "../models/pisr.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 
@@ -16,21 +17,28 @@ export async function saveModel(path: string, model: PisrModel, extra: Record<st
   });
 }
 
-export async function loadModel(path: string, backend: Backend, expect?: Architecture): Promise<{ model: PisrModel; metadata: Record<string, string> }> {
+/**
+ * `opts.scale` is the fallback for a checkpoint whose header has no scale (the weights cannot tell it). A
+ * student without its VID estimator loads for inference (see loadWeights).
+ */
+export async function loadModel(path: string, backend: Backend, expect?: Architecture, opts: { scale?: number } = {}): Promise<{ model: PisrModel; metadata: Record<string, string> }> {
   const { tensors, metadata } = await loadCheckpoint(path);
   if (metadata.resume !== undefined) {
     const model = path.replace(/resume\.safetensors$/, "last.safetensors");
     throw new Error(`${path} holds a run's optimizer and sampler state (for --resume), not a model; use ${model === path ? "the run's last.safetensors" : model}`);
   }
-  const architecture = metadata.architecture as Architecture | undefined;
-  if (!architecture || !["teacher", "student", "baseline"].includes(architecture)) {
-    throw new Error(`${path}: no PISR architecture in the checkpoint header (found ${JSON.stringify(architecture)})`);
-  }
+  const layout = checkpointLayout(tensors, metadata, { source: path, scale: opts.scale });
+  if (!layout) throw new Error(`${path}: no PISR architecture in the checkpoint header (found undefined), and no PISR tensor names (backbone.network.…) to infer it from`);
+  const { architecture, config } = layout;
   if (expect && architecture !== expect) throw new Error(`${path}: expected a ${expect} checkpoint, found a ${architecture}`);
-  const config = JSON.parse(metadata.model_config ?? JSON.stringify({ scale: Number(metadata.scale) })) as FsrcnnConfig;
-  const model = new PisrModel(architecture, config, { backend });
+  let model: PisrModel;
   try {
-    await model.loadStateDict(tensors);
+    model = new PisrModel(architecture, config, { backend });
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  try {
+    await loadWeights(model, tensors);
   } catch (e) {
     model.dispose();
     throw new Error(`${path}: ${(e as Error).message}`);

@@ -113,7 +113,7 @@ export async function upscaleCommand(argv: string[]): Promise<void> {
   const bicubic = modelPath === "bicubic";
   const backend = bicubic ? null : await createBackend((v.backend ?? "auto") as BackendChoice);
   try {
-    const net = backend ? (await loadModel(modelPath, backend)).model : null;
+    const net = backend ? (await loadModel(modelPath, backend, undefined, { scale: scaleFlag })).model : null;
     const scale = net?.config.scale ?? scaleFlag ?? 4;
     if (net && scaleFlag !== undefined && scaleFlag !== scale) die(`${modelPath} is a ×${scale} model, not ×${scaleFlag}`);
     const what = bicubic ? "bicubic" : v.model ? modelPath : `the shipped ${basename(modelPath)}`;

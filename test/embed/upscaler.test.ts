@@ -240,7 +240,8 @@ describe("clear errors", () => {
 describe("packaging", () => {
   test('the package\'s "exports" point at the embedding API', async () => {
     const pkg = await Bun.file(join(root, "package.json")).json();
-    expect(pkg.exports["."]).toBe("./embed/index.ts");
+    // Bun takes the sources; Node the built JavaScript (test/embed/package.test.ts installs that)
+    expect(pkg.exports["."]).toMatchObject({ bun: "./embed/index.ts", default: "./dist/embed/index.js", types: "./dist/types/embed/index.d.ts" });
     const viaName = await import("pisr-webgpu");
     expect(viaName.createUpscaler).toBe(createUpscaler);
   });

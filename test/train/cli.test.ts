@@ -3,7 +3,8 @@
 // and `eval` with a CSV. Everything runs on the CPU backend with tiny images and an untrained checkpoint.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { decodeSafetensors, encodeSafetensors } from "../../train/safetensors.ts";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createBackend } from "../../engine/init.ts";
@@ -170,6 +171,22 @@ describe("upscale as users run it", () => {
       expect(a(0, 5)).toBeLessThan(0.05);
       expect(a(29, 5)).toBeGreaterThan(0.95);
     }
+  });
+
+  test("a headerless PyTorch checkpoint: --scale supplies the scale, without it the error says so", async () => {
+    const torch = join(ROOT, "test/fixtures/train/torch_baseline_x4.safetensors"); // its header gives ×4
+    const novid = join(ROOT, "test/fixtures/train/torch_student_novid_x2.safetensors");
+    const out = join(dir, "torch-x4.png");
+    expect((await cli("upscale", "--model", torch, "--input", join(dir, "grey.png"), "--output", out, "--backend", "cpu")).code).toBe(0);
+    expect(readImage(out).width).toBe(76);
+    const noScale = join(dir, "noscale.safetensors");
+    const { tensors } = decodeSafetensors(readFileSync(join(ROOT, "test/fixtures/train/torch_student_x3.safetensors")));
+    writeFileSync(noScale, encodeSafetensors(tensors, {}));
+    const r = await cli("upscale", "--model", noScale, "--input", join(dir, "grey.png"), "--output", join(dir, "never.png"), "--backend", "cpu");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pass --scale");
+    expect((await cli("upscale", "--model", noScale, "--scale", "3", "--input", join(dir, "grey.png"), "--output", join(dir, "s3.png"), "--backend", "cpu")).code).toBe(0);
+    expect((await cli("upscale", "--model", novid, "--input", join(dir, "grey.png"), "--output", join(dir, "nv.png"), "--backend", "cpu")).code).toBe(0);
   });
 
   test("the input is not replaced without --overwrite", async () => {
