@@ -1,6 +1,6 @@
 // PISR's training objectives, following the official loss_factory.py.
 
-import { add, l1Loss, mul, nllLoss, type Tensor } from "../engine/index.ts";
+import { add, l1Loss, mseLoss, mul, nllLoss, type Tensor } from "../engine/index.ts";
 
 export interface TeacherLossTerms {
   loss: Tensor;
@@ -48,4 +48,25 @@ export function studentLoss(
   const distillation = vidLoss(mu, scale, teacherFeatures, opts.pdf ?? "laplace");
   const loss = add(mul(reconstruction, opts.lambda1 ?? 1), mul(distillation, opts.lambda2 ?? 1e-6));
   return { loss, reconstruction, distillation };
+}
+
+/**
+ * SR's analogue of Hinton's soft targets: the student's HR output fits the frozen teacher's HR output, by L1
+ * (default) or L2 (mean squared error).
+ */
+export function outputDistillationLoss(studentHr: Tensor, teacherHr: Tensor, norm: "l1" | "l2" = "l1"): Tensor {
+  if (norm !== "l1" && norm !== "l2") throw new Error(`unknown output distillation norm "${norm}": use l1 or l2`);
+  return norm === "l1" ? l1Loss(studentHr, teacherHr) : mseLoss(studentHr, teacherHr);
+}
+
+/** FitNets' hint: a learned regressor maps the student's features onto the teacher's; mean squared error. */
+export function hintLoss(regressed: Tensor, teacherFeatures: Tensor): Tensor {
+  return mseLoss(regressed, teacherFeatures);
+}
+
+/** λ1 · L1(student output, HR) + λ · distillation term (any of the above), with the terms for logging. */
+export function distilledLoss(hrPred: Tensor, hr: Tensor, distillation: Tensor | null, lambda: number, lambda1 = 1): StudentLossTerms | { loss: Tensor; reconstruction: Tensor } {
+  const reconstruction = l1Loss(hrPred, hr);
+  if (!distillation) return { loss: lambda1 === 1 ? reconstruction : mul(reconstruction, lambda1), reconstruction };
+  return { loss: add(mul(reconstruction, lambda1), mul(distillation, lambda)), reconstruction, distillation };
 }

@@ -53,7 +53,12 @@ run "bun train/cli.ts <command> --help" for its options`,
   --teacher CKPT       (student) the teacher checkpoint; every FSRCNN layer starts from its decoder
   --lambda-imitation X (teacher) weight of L1(encoder(HR), bicubic LR) [1e-4]
   --lambda-vid X       (student) weight of the VID loss [1e-6]
-  --vid-pdf P          (student) laplace | gaussian [laplace]`,
+  --vid-pdf P          (student) laplace | gaussian [laplace]
+  --distill D          (student) vid | output | hint | none [vid]: VID on the expanding features (PISR),
+                       the teacher's HR output as a target, a FitNets hint, or reconstruction only
+  --init I             (student) teacher | random [teacher]: start from the teacher's decoder or not
+  --lambda-distill X   (student) weight of the output or hint term [1]
+  --output-norm N      (student) l1 | l2 for --distill output [l1]`,
   eval: `usage: bun train/cli.ts eval --model CKPT|bicubic [--scale N] [--sets DIR,DIR… | names] [--backend B] [--csv FILE] [--limit N]
   sets default to Set5,Set14,B100,Urban100 under ../shared/data/benchmark`,
   upscale: UPSCALE_HELP,
@@ -70,15 +75,20 @@ const trainOptions = {
   epochs: { type: "string" }, "iters-per-epoch": { type: "string" }, seed: { type: "string" }, backend: { type: "string" },
   train: { type: "string", multiple: true }, val: { type: "string" }, "val-limit": { type: "string" }, out: { type: "string" },
   resume: { type: "string" }, teacher: { type: "string" }, "lambda-imitation": { type: "string" }, "lambda-vid": { type: "string" },
-  "vid-pdf": { type: "string" }, steps: { type: "string" }, "checkpoint-every": { type: "string" }, "checkpoint-minutes": { type: "string" },
+  "vid-pdf": { type: "string" }, distill: { type: "string" }, init: { type: "string" }, "lambda-distill": { type: "string" },
+  "output-norm": { type: "string" }, steps: { type: "string" }, "checkpoint-every": { type: "string" }, "checkpoint-minutes": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
 /** The training options of one stage: lines marked "(teacher)" or "(student)" only where they apply. */
 function stageHelp(mode: TrainConfig["mode"]): string {
+  let keep = true; // a continuation line (no option of its own) goes with the option above it
   return HELP.train.split("\n").filter((line) => {
-    const only = /^\s+--\S+(?: \S+)?\s+\((teacher|student)\)/.exec(line)?.[1];
-    return !only || only === mode;
+    if (/^\s+--/.test(line)) {
+      const only = /^\s+--\S+(?: \S+)?\s+\((teacher|student)\)/.exec(line)?.[1];
+      keep = !only || only === mode;
+    }
+    return keep;
   }).map((line) => line.replace(/\((teacher|student)\) /, "")).join("\n");
 }
 
@@ -154,6 +164,8 @@ async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<
     valLimit: num(v["val-limit"], "val-limit", d.valLimit), out: v.out ?? `runs/${mode}-x${v.scale ?? d.scale}`, teacher: v.teacher ?? null,
     lambdaImitation: num(v["lambda-imitation"], "lambda-imitation", d.lambdaImitation), lambdaVid: num(v["lambda-vid"], "lambda-vid", d.lambdaVid),
     vidPdf: (v["vid-pdf"] ?? d.vidPdf) as TrainConfig["vidPdf"],
+    distill: (v.distill ?? d.distill) as TrainConfig["distill"], init: (v.init ?? d.init) as TrainConfig["init"],
+    lambdaDistill: num(v["lambda-distill"], "lambda-distill", d.lambdaDistill), outputNorm: (v["output-norm"] ?? d.outputNorm) as TrainConfig["outputNorm"],
     checkpointEvery: num(v["checkpoint-every"], "checkpoint-every", d.checkpointEvery), checkpointMinutes: num(v["checkpoint-minutes"], "checkpoint-minutes", d.checkpointMinutes),
   };
   if (!cfg.train.length) die(`no training images: pass --train DIR (the default ${TRAIN_DIR} is absent)`);

@@ -2,6 +2,7 @@
 
 import type { BackendChoice } from "../engine/init.ts";
 import type { VidPdf } from "../losses/pisr.ts";
+import { DISTILL_CHOICES, type Distill } from "./distill.ts";
 import type { Architecture } from "../models/pisr.ts";
 
 export interface TrainConfig {
@@ -28,6 +29,14 @@ export interface TrainConfig {
   lambdaImitation: number;
   lambdaVid: number;
   vidPdf: VidPdf;
+  /** student: how it learns from the teacher (train/distill.ts) */
+  distill: Distill;
+  /** student: start from the teacher's decoder, or from a random initialisation */
+  init: "teacher" | "random";
+  /** student: weight of the output or hint distillation term (VID has lambdaVid) */
+  lambdaDistill: number;
+  /** student, output distillation: L1 or L2 between the two HR outputs */
+  outputNorm: "l1" | "l2";
   /** a checkpoint (last + resume) after this many steps … */
   checkpointEvery: number;
   /** … or this many minutes since the last one, whichever comes first (epoch ends and stops always write one) */
@@ -38,6 +47,7 @@ export function defaultConfig(mode: Architecture): TrainConfig {
   return {
     mode, scale: 2, patch: 192, batch: 16, lr: 1e-3, lrMin: 1e-5, betas: [0.9, 0.999], epochs: 1000, itersPerEpoch: 1000, seed: 0,
     backend: "auto", train: [], val: null, valLimit: 5, out: "", teacher: null, lambdaImitation: 1e-4, lambdaVid: 1e-6, vidPdf: "laplace",
+    distill: "vid", init: "teacher", lambdaDistill: 1, outputNorm: "l1",
     checkpointEvery: 500, checkpointMinutes: 10,
   };
 }
@@ -73,7 +83,13 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.lr > 0) || !(c.lrMin >= 0) || c.lrMin > c.lr) bad(`learning rates need 0 ≤ lr-min ≤ lr and lr > 0 (got ${c.lrMin}, ${c.lr})`);
   if (!c.train.length) bad("no --train folder given");
   if (!c.out) bad("no --out run directory given");
-  if (c.mode === "student" && !c.teacher) bad("the student needs --teacher CKPT");
+  if (!DISTILL_CHOICES.includes(c.distill)) bad(`--distill must be ${DISTILL_CHOICES.join(", ")}, got ${c.distill}`);
+  if (c.init !== "teacher" && c.init !== "random") bad(`--init must be teacher or random, got ${c.init}`);
+  if (c.outputNorm !== "l1" && c.outputNorm !== "l2") bad(`--output-norm must be l1 or l2, got ${c.outputNorm}`);
+  if (!(c.lambdaDistill >= 0)) bad(`--lambda-distill must be ≥ 0, got ${c.lambdaDistill}`);
+  if (!(c.lambdaImitation >= 0)) bad(`--lambda-imitation must be ≥ 0, got ${c.lambdaImitation}`);
+  const needsTeacher = c.mode === "student" && (c.distill !== "none" || c.init === "teacher");
+  if (needsTeacher && !c.teacher) bad(`the student needs --teacher CKPT (to ${c.distill !== "none" ? `distil with --distill ${c.distill}` : "start from its decoder"})`);
   if (!["laplace", "gaussian"].includes(c.vidPdf)) bad(`--vid-pdf must be laplace or gaussian, got ${c.vidPdf}`);
   if (!Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 1) bad(`--checkpoint-every must be a positive integer, got ${c.checkpointEvery}`);
   if (!(c.checkpointMinutes > 0)) bad(`--checkpoint-minutes must be positive, got ${c.checkpointMinutes}`);

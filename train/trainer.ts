@@ -12,10 +12,11 @@ import { listImages } from "../image/files.ts";
 import { psnr } from "../image/metrics.ts";
 import { createSampler, type SamplerState } from "../image/sampler.ts";
 import { makePlane } from "../image/types.ts";
-import { studentLoss, teacherLoss } from "../losses/pisr.ts";
+import { teacherLoss } from "../losses/pisr.ts";
 import { initialiseFromTeacher, PisrModel } from "../models/pisr.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { totalSteps, type TrainConfig, validateConfig, withDefaults } from "./config.ts";
+import { Distiller } from "./distill.ts";
 import { HealthLog } from "./health.ts";
 import { upscalePlane } from "./infer.ts";
 import { loadModel, saveModel } from "./models-io.ts";
@@ -101,6 +102,7 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
   const dirExisted = existsSync(dir);
   let step = 0;
   let model: PisrModel | null = null, teacher: PisrModel | null = null, optimizer: Adam | null = null;
+  let distiller: Distiller | null = null;
   const signals = new StopSignals();
   const losses: number[] = [];
   let bestPsnr: number | null = null;
@@ -108,12 +110,18 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
   try {
     log(`backend: ${backend.description}`);
     model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
-    if (cfg.mode === "student") {
-      teacher = (await loadModel(cfg.teacher!, backend, "teacher")).model;
+    if (cfg.mode === "student" && cfg.teacher && (cfg.distill !== "none" || cfg.init === "teacher")) {
+      teacher = (await loadModel(cfg.teacher, backend, "teacher")).model;
       if (teacher.config.scale !== cfg.scale) throw new Error(`${cfg.teacher}: teacher is ×${teacher.config.scale}, student is ×${cfg.scale}`);
-      await initialiseFromTeacher(model, teacher);
+      if (cfg.init === "teacher") await initialiseFromTeacher(model, teacher);
+      // only the distillation reads the teacher after this
+      if (cfg.distill === "none") {
+        teacher.dispose();
+        teacher = null;
+      }
     }
-    const params = model.parameters();
+    distiller = cfg.mode === "student" ? new Distiller(cfg, model, teacher, backend) : null;
+    const params = distiller?.parameters() ?? model.parameters();
     optimizer = new Adam(params, { lr: cfg.lr, betas: cfg.betas });
     const sampler = createSampler({ folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, warn: log });
 
@@ -124,6 +132,7 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
       const buffers = params.map((_, i) => ["m", "v"].map((k) => st.tensors.get(`optimizer.${i}.${k}`)?.data).filter((b): b is Float32Array => !!b));
       optimizer.loadStateDict({ step: state.step, lr: Number(st.metadata.lr), buffers });
       sampler.restore(state.sampler);
+      await distiller?.load(st.tensors);
       step = state.step;
       bestPsnr = state.bestPsnr;
       seconds = state.seconds ?? 0;
@@ -149,6 +158,7 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
       const opt = await optimizer!.stateDict();
       const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
       opt.buffers.forEach((bufs, i) => bufs.forEach((b, k) => tensors.set(`optimizer.${i}.${k ? "v" : "m"}`, { shape: [b.length], data: b })));
+      for (const [name, t] of (await distiller?.state()) ?? []) tensors.set(name, t);
       const resume: ResumeState = { step, bestPsnr, sampler: sampler.state(), seconds: trainedSeconds() };
       await saveCheckpoint(paths.state, tensors, { resume: JSON.stringify(resume), lr: String(optimizer!.lr) });
       appendFileSync(paths.health, JSON.stringify(health.row(step)) + "\n");
@@ -168,13 +178,8 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
           const f = model!.features(hr);
           const t = teacherLoss(f.hr, hr, f.encoder!, lr, cfg.lambdaImitation);
           named = { loss: t.loss, reconstruction: t.reconstruction, imitation: t.imitation };
-        } else if (cfg.mode === "student") {
-          // the frozen teacher records no graph and keeps no activations for backward
-          const target = noGrad(() => teacher!.features(hr).expanding);
-          const f = model!.features(lr);
-          const { mu, scale } = model!.vid!.estimate(f.expanding);
-          const t = studentLoss(f.hr, hr, mu, scale, target, { lambda2: cfg.lambdaVid, pdf: cfg.vidPdf });
-          named = { loss: t.loss, reconstruction: t.reconstruction, distillation: t.distillation };
+        } else if (distiller) {
+          named = distiller.terms(lr, hr);
         } else {
           const loss = l1Loss(model!.forward(lr), hr);
           named = { loss, reconstruction: loss };
@@ -233,6 +238,7 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
     progress?.done();
     model?.dispose();
     teacher?.dispose();
+    distiller?.dispose();
     optimizer?.dispose();
     backend.destroy();
   }
