@@ -1,5 +1,5 @@
 // Running a trained network on whole images: the Y plane goes through the model in LR tiles with a margin
-// wider than FSRCNN's receptive field, so the stitched output equals an untiled pass, while no tensor
+// as wide as the network's receptive field, so the stitched output equals an untiled pass, while no tensor
 // exceeds the device's buffer limit.
 
 import type { Backend } from "../engine/backend.ts";
@@ -9,8 +9,16 @@ import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/c
 import { imresize } from "../image/resize.ts";
 import { type Image, makePlane, type Plane } from "../image/types.ts";
 
-/** LR pixels of context each side of a tile: the 5×5 + four 3×3 convs reach 6, the 9×9 deconv 2 more. */
-export const TILE_MARGIN = 10;
+import type { FsrcnnConfig } from "../models/fsrcnn.ts";
+
+/**
+ * LR pixels of context each side of a tile for an FSRCNN: the 5×5 feature extraction reaches 2, each of the m
+ * 3×3 mapping layers 1, the 1×1 layers nothing, and the 9×9 transposed conv (padding 4, stride = scale) reads
+ * LR pixels up to ⌈4 / scale⌉ + 1 from an HR pixel's own (its position rounds down).
+ */
+export function tileMargin(config: Required<Pick<FsrcnnConfig, "m" | "scale">>): number {
+  return 2 + config.m + Math.ceil(4 / config.scale) + 1;
+}
 
 export interface UpscaleOptions {
   /** LR tile side; by default the largest whose widest activation (d channels) fits the device */
@@ -19,9 +27,9 @@ export interface UpscaleOptions {
   onTile?: (done: number, total: number) => void;
 }
 
-export function defaultTile(backend: Backend, channels: number): number {
+export function defaultTile(backend: Backend, channels: number, margin: number): number {
   const elements = Math.min(backend.maxElements, 1 << 26) / channels;
-  return Math.max(32, Math.floor(Math.sqrt(elements)) - 2 * TILE_MARGIN);
+  return Math.max(32, Math.floor(Math.sqrt(elements)) - 2 * margin);
 }
 
 async function runTile(model: PisrModel, backend: Backend, lr: Plane, x0: number, y0: number, w: number, h: number): Promise<Float32Array> {
@@ -37,7 +45,8 @@ async function runTile(model: PisrModel, backend: Backend, lr: Plane, x0: number
 export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane, opts: UpscaleOptions = {}): Promise<Plane> {
   if (model.architecture === "teacher") throw new Error("the teacher needs the HR image; upscale with a student or baseline checkpoint");
   const s = model.config.scale;
-  const tile = opts.tile ?? defaultTile(backend, model.config.d);
+  const margin = tileMargin(model.config);
+  const tile = opts.tile ?? defaultTile(backend, model.config.d, margin);
   const W = lr.width, H = lr.height;
   const out = makePlane(W * s, H * s);
   const total = Math.ceil(W / tile) * Math.ceil(H / tile);
@@ -46,8 +55,8 @@ export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane
     for (let tx = 0; tx < W; tx += tile) {
       const tw = Math.min(tile, W - tx), th = Math.min(tile, H - ty);
       // the tile plus its margin, clipped to the image (the image border is zero padding either way)
-      const x0 = Math.max(0, tx - TILE_MARGIN), y0 = Math.max(0, ty - TILE_MARGIN);
-      const x1 = Math.min(W, tx + tw + TILE_MARGIN), y1 = Math.min(H, ty + th + TILE_MARGIN);
+      const x0 = Math.max(0, tx - margin), y0 = Math.max(0, ty - margin);
+      const x1 = Math.min(W, tx + tw + margin), y1 = Math.min(H, ty + th + margin);
       const pw = (x1 - x0) * s;
       const values = await runTile(model, backend, lr, x0, y0, x1 - x0, y1 - y0);
       for (let y = 0; y < th * s; y++) {

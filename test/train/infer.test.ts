@@ -1,6 +1,7 @@
-// Tiled inference (train/infer.ts): stitching LR tiles with a TILE_MARGIN of context must give exactly the
-// untiled forward pass, for tiles smaller than the margin, odd tiles that do not divide the image, and the
-// default tile; on the CPU backend and on WebGPU (required in CI, skipped with a message elsewhere).
+// Tiled inference (train/infer.ts): stitching LR tiles with tileMargin(config) of context must give exactly the
+// untiled forward pass, for tiles smaller than the margin, odd tiles that do not divide the image, the default
+// tile, and deeper networks (m = 8) whose receptive field is wider; on the CPU backend and on WebGPU (required
+// in CI, skipped with a message elsewhere). The margin is also no wider than the receptive radius + 1.
 
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Backend } from "../../engine/backend.ts";
@@ -9,7 +10,7 @@ import { noGrad, Tensor, tidy } from "../../engine/index.ts";
 import { haveWebGpu } from "../webgpu.ts";
 import { makePlane, type Plane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
-import { defaultTile, TILE_MARGIN, upscalePlane } from "../../train/infer.ts";
+import { defaultTile, tileMargin, upscalePlane } from "../../train/infer.ts";
 
 setDefaultTimeout(60_000);
 
@@ -43,17 +44,18 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-async function checkTiling(choice: "cpu" | "webgpu", architecture: "baseline" | "student", scale: number): Promise<void> {
+async function checkTiling(choice: "cpu" | "webgpu", architecture: "baseline" | "student", scale: number, m = 4): Promise<void> {
   const backend = await createBackend(choice, null);
-  const model = new PisrModel(architecture, { scale }, { seed: 3, backend });
+  const model = new PisrModel(architecture, { scale, m }, { seed: 3, backend });
   try {
     const lr = lrPlane(53, 37);
     const ref = await untiled(model, backend, lr);
     expect(ref.length).toBe(53 * scale * 37 * scale);
     // the random network is not trivial: the output varies over the image
     expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
-    expect(defaultTile(backend, model.config.d)).toBeGreaterThanOrEqual(32);
-    for (const tile of [8, 13, undefined, 5, TILE_MARGIN]) {
+    const margin = tileMargin(model.config);
+    expect(defaultTile(backend, model.config.d, margin)).toBeGreaterThanOrEqual(32);
+    for (const tile of [8, 13, undefined, 5, margin]) {
       const out = await upscalePlane(model, backend, lr, { tile });
       expect([out.width, out.height, out.channels]).toEqual([53 * scale, 37 * scale, 1]);
       const diff = maxAbsDiff(out.data, ref);
@@ -66,10 +68,38 @@ async function checkTiling(choice: "cpu" | "webgpu", architecture: "baseline" | 
 }
 
 describe("upscalePlane: tiled output equals the untiled forward pass", () => {
-  test("CPU, baseline ×2 (tiles 8, 13, 5, 10 and default on a 53×37 LR plane)", () => checkTiling("cpu", "baseline", 2));
+  test("CPU, baseline ×2 (tiles 8, 13, 5, the margin itself and the default, on a 53×37 LR plane)", () => checkTiling("cpu", "baseline", 2));
   test("CPU, student ×3", () => checkTiling("cpu", "student", 3));
   (WEBGPU ? test : test.skip)("WebGPU, baseline ×2", () => checkTiling("webgpu", "baseline", 2));
   (WEBGPU ? test : test.skip)("WebGPU, baseline ×4", () => checkTiling("webgpu", "baseline", 4));
+  test("CPU, baseline ×2 with m = 8 mapping layers (a wider receptive field than the official m = 4)", () => checkTiling("cpu", "baseline", 2, 8));
+});
+
+test("tileMargin covers the receptive radius, and by no more than a pixel", async () => {
+  expect(tileMargin({ m: 4, scale: 2 })).toBe(9);
+  expect(tileMargin({ m: 4, scale: 4 })).toBe(8);
+  expect(tileMargin({ m: 8, scale: 3 })).toBe(13);
+  // a single bright LR pixel: the HR output changes exactly as far as the receptive radius reaches
+  const backend = await createBackend("cpu", null);
+  const model = new PisrModel("baseline", { scale: 2, m: 4 }, { seed: 5, backend });
+  try {
+    const size = 31, c = 15, s = 2;
+    const base = makePlane(size, size);
+    const poked = makePlane(size, size);
+    poked.data[c * size + c] = 1;
+    const [a, b] = [await untiled(model, backend, base), await untiled(model, backend, poked)];
+    let reach = 0; // farthest LR distance (Chebyshev, from the HR pixel's own LR pixel) that changed
+    for (let y = 0; y < size * s; y++) {
+      for (let x = 0; x < size * s; x++) {
+        if (a[y * size * s + x] !== b[y * size * s + x]) reach = Math.max(reach, Math.abs(Math.floor(x / s) - c), Math.abs(Math.floor(y / s) - c));
+      }
+    }
+    expect(reach).toBeLessThanOrEqual(tileMargin(model.config));
+    expect(reach).toBeGreaterThanOrEqual(tileMargin(model.config) - 1);
+  } finally {
+    model.dispose();
+    backend.destroy();
+  }
 });
 
 test("upscalePlane refuses the teacher with a clear error", async () => {
