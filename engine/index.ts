@@ -14,7 +14,7 @@ export { prelu } from "./ops/prelu.ts";
 export { mean, type ReduceOptions, sum } from "./ops/reduce.ts";
 export { abs, clamp, exp, log, neg, sign, softplus, sqrt, square } from "./ops/unary.ts";
 export { Adam, CosineAnnealing, cosineAnnealingLr, Optimizer, SGD } from "./optim.ts";
-export { Rng } from "./random.ts";
+export { defaultRng, manualSeed, Rng } from "./random.ts";
 export { sizeOf, type Shape } from "./shape.ts";
 export { noGrad, Tensor, type TensorOptions, tidy } from "./tensor.ts";
 

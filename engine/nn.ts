@@ -5,7 +5,7 @@ import type { Backend } from "./backend.ts";
 import { getDefaultBackend } from "./context.ts";
 import { conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
 import { prelu } from "./ops/prelu.ts";
-import { Rng } from "./random.ts";
+import { defaultRng, type Rng } from "./random.ts";
 import { Tensor } from "./tensor.ts";
 
 export interface ModuleOptions {
@@ -136,7 +136,7 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | [number, number], readonly opts: Conv2dOptions = {}) {
     super();
     const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
-    const rng = opts.rng ?? new Rng(0);
+    const rng = opts.rng ?? defaultRng();
     const backend = opts.backend ?? getDefaultBackend();
     const fanIn = inChannels * kh * kw;
     this.weight = this.addParameter("weight", parameter(uniformInit(rng, outChannels * fanIn, fanIn), [outChannels, inChannels, kh, kw], backend));
@@ -157,7 +157,7 @@ export class ConvTranspose2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | [number, number], readonly opts: ConvTranspose2dOptions = {}) {
     super();
     const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
-    const rng = opts.rng ?? new Rng(0);
+    const rng = opts.rng ?? defaultRng();
     const backend = opts.backend ?? getDefaultBackend();
     // PyTorch computes fan_in from dimension 1 of the [in, out, kh, kw] weight, i.e. out·kh·kw
     const fanIn = outChannels * kh * kw;

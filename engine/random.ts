@@ -30,3 +30,18 @@ export class Rng {
     this.s = s >>> 0;
   }
 }
+
+/**
+ * The generator layers draw their initial weights from when none is given: one per process, so two layers
+ * built alike start different (as in PyTorch), and reproducible from `manualSeed` (0 at start).
+ */
+let globalRng = new Rng(0);
+
+export function defaultRng(): Rng {
+  return globalRng;
+}
+
+/** Restarts the default generator from `seed` (PyTorch's torch.manual_seed). */
+export function manualSeed(seed: number): void {
+  globalRng = new Rng(seed);
+}
