@@ -58,8 +58,11 @@ if (import.meta.main) {
     const sessions = existsSync(join(run, "sessions.jsonl"))
       ? readFileSync(join(run, "sessions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { commit: string; cpu: string; backend: string })
       : [];
-    // the recipe without machine-specific paths
-    const { out: _o, train: trainDirs, val: _v, teacher: _t, backend: _b, ...recipe } = cfg;
+    // the recipe: what shaped the weights, without machine-specific paths or how the run was executed
+    const { out: _o, train: trainDirs, val: _v, teacher: _t, backend: _b, valLimit: _vl, checkpointEvery: _ce, checkpointMinutes: _cm, ...all } = cfg;
+    const studentOnly = ["lambdaVid", "vidPdf", "distill", "init", "lambdaDistill", "outputNorm"];
+    const recipe = Object.fromEntries(Object.entries(all).filter(([k]) =>
+      (kind === "student" || !studentOnly.includes(k)) && (kind === "teacher" || k !== "lambdaImitation")));
     const meta: Record<string, string> = {
       ...ckpt.metadata,
       shipped_as: kind,

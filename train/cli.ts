@@ -216,7 +216,7 @@ export async function evaluateModel(
   const each = async (s: string, factor: number, upscaler: Upscaler): Promise<SetResult> => {
     const t0 = performance.now();
     const r = await evaluateSet(s, factor, upscaler, { limit });
-    log(`eval ${model === "bicubic" ? "bicubic" : basename(dirname(model)) || model} on ${basename(s)}: ${r.images.length} images, ` +
+    log(`eval ${model === "bicubic" ? "bicubic" : `${basename(dirname(model))}/${basename(model)}`} on ${basename(s)}: ${r.images.length} images, ` +
       `${r.psnr.toFixed(2)} dB / ${r.ssim.toFixed(4)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return r;
   };
