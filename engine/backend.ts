@@ -4,6 +4,7 @@
 // except the optimizer updates, which by design write their state in place.
 
 import type { Shape4 } from "./shape.ts";
+import type { UnaryOp } from "./unary-table.ts";
 
 /** Opaque handle to a backend's memory; `length` counts elements. */
 export interface Storage {
@@ -12,7 +13,8 @@ export interface Storage {
 
 export type FloatArray = Float32Array | Float64Array;
 
-export type UnaryOp = "neg" | "abs" | "exp" | "log" | "sqrt" | "square" | "softplus" | "clamp" | "sign";
+/** The unary ops, declared once with both backends' implementations in unary-table.ts. */
+export type { UnaryOp } from "./unary-table.ts";
 export type BinaryOp = "add" | "sub" | "mul" | "div";
 
 export interface UnaryArgs {
@@ -88,6 +90,7 @@ export interface Backend {
   destroy(): void;
 
   fill(length: number, value: number): Storage;
+  /** f(x), elementwise, for an op of unary-table.ts; any other name throws, naming it, before any work is queued */
   unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage;
   /** dy · f'(x), elementwise */
   unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args?: UnaryArgs): Storage;

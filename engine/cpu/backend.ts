@@ -11,6 +11,7 @@ import * as nl from "./nll.ts";
 import * as optim from "./optim.ts";
 import * as pr from "./prelu.ts";
 import { sum } from "./reduce.ts";
+import * as un from "./unary.ts";
 
 export class CpuStorage implements Storage {
   constructor(public data: FloatArray | null) {}
@@ -73,10 +74,10 @@ export class CpuBackend implements Backend {
     return this.wrap(this.alloc(length).fill(value));
   }
   unary(op: UnaryOp, x: Storage, args: UnaryArgs = {}): Storage {
-    return this.wrap(ew.unary(op, this.arr(x), args, this.alloc));
+    return this.wrap(un.unary(op, this.arr(x), args, this.alloc));
   }
   unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args: UnaryArgs = {}): Storage {
-    return this.wrap(ew.unaryBackward(op, this.arr(x), this.arr(dy), args, this.alloc));
+    return this.wrap(un.unaryBackward(op, this.arr(x), this.arr(dy), args, this.alloc));
   }
   nll(kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number): Storage {
     return this.wrap(nl.nll(kind, this.arr(mu), this.arr(scale), this.arr(target), a, eps, this.alloc));

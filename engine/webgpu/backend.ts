@@ -12,6 +12,7 @@ import * as nl from "./kernels/nll.ts";
 import * as optim from "./kernels/optim.ts";
 import * as pr from "./kernels/prelu.ts";
 import { sum } from "./kernels/reduce.ts";
+import * as un from "./kernels/unary.ts";
 import { GpuRuntime } from "./runtime.ts";
 
 export class GpuStorage implements Storage {
@@ -81,10 +82,10 @@ export class WebGpuBackend implements Backend {
     return this.wrap(ew.fill(this.rt, length, value), length);
   }
   unary(op: UnaryOp, x: Storage, args: UnaryArgs = {}): Storage {
-    return this.wrap(ew.unary(this.rt, op, buf(x), x.length, args), x.length);
+    return this.wrap(un.unary(this.rt, op, buf(x), x.length, args), x.length);
   }
   unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args: UnaryArgs = {}): Storage {
-    return this.wrap(ew.unaryBackward(this.rt, op, buf(x), buf(dy), x.length, args), x.length);
+    return this.wrap(un.unaryBackward(this.rt, op, buf(x), buf(dy), x.length, args), x.length);
   }
   nll(kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number): Storage {
     return this.wrap(nl.nll(this.rt, kind, buf(mu), buf(scale), buf(target), mu.length, a, eps), mu.length);

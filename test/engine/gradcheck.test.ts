@@ -9,11 +9,13 @@
 // Kinks (abs at 0, clamp bounds, prelu at 0, l1 ties) are kept ≥ 1e-3 away from every input, far beyond h.
 
 import { describe, expect, test } from "bun:test";
+import type { UnaryOp } from "../../engine/backend.ts";
 import { CpuBackend, CpuStorage } from "../../engine/cpu/backend.ts";
 import {
-  abs, add, clamp, conv2d, conv2dPrelu, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, nllLoss, noGrad, prelu, softplus, sqrt, square,
-  sub, sum, Tensor, tidy,
+  abs, add, clamp, conv2d, conv2dPrelu, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, nllLoss, noGrad, prelu, sign, softplus, sqrt,
+  square, sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
+import { UNARY_OP_NAMES } from "../../engine/unary-table.ts";
 import { Rng } from "./util.ts";
 
 const H = 1e-6;
@@ -177,29 +179,50 @@ describe("gradcheck: add/sub/mul/div with broadcasting (float64 CPU)", () => {
   }
 });
 
+interface UnaryGradCase {
+  name: string;
+  f: (t: Tensor) => Tensor;
+  /** the input's values, drawn when the test runs */
+  input: () => number[];
+}
+
 describe("gradcheck: unary ops (float64 CPU)", () => {
   const shape = [2, 3, 3, 4];
   const n = size(shape);
-  test("abs (inputs ≥ 1e-3 away from 0)", () => check((t) => abs(t[0]), [inp(shape, awayFromZero(n, 1e-3, 2))]));
-  test("neg", () => check((t) => neg(t[0]), [inp(shape)]));
-  test("exp", () => check((t) => exp(t[0]), [inp(shape, uniform(n, -3, 3))]));
-  test("log (positive inputs)", () => check((t) => log(t[0]), [inp(shape, uniform(n, 0.1, 5))]));
-  test("sqrt (positive inputs)", () => check((t) => sqrt(t[0]), [inp(shape, uniform(n, 0.1, 5))]));
-  test("square", () => check((t) => square(t[0]), [inp(shape)]));
-  test("softplus, including far tails", () => {
-    const data = [...uniform(n - 8, -5, 5), -40, -20, -17.5, -1e-4, 1e-4, 17.5, 20, 40];
-    check((t) => softplus(t[0]), [inp(shape, data)]);
-  });
   // every input is ≥ 1e-3 from both bounds, so the kink is never straddled
   const clampData = (lo: number, hi: number): number[] =>
     uniform(n, -3, 3).map((v) => (Math.abs(v - lo) < 1e-3 ? lo - 2e-3 : Math.abs(v - hi) < 1e-3 ? hi + 2e-3 : v));
-  test("clamp(min, max)", () => {
-    const data = clampData(-1, 0.5);
-    expect(data.some((v) => v < -1) && data.some((v) => v > 0.5) && data.some((v) => v > -1 && v < 0.5)).toBe(true);
-    check((t) => clamp(t[0], -1, 0.5), [inp(shape, data)]);
-  });
-  test("clamp(min) only", () => check((t) => clamp(t[0], 0.2), [inp(shape, clampData(0.2, Infinity))]));
-  test("clamp(undefined, max) only", () => check((t) => clamp(t[0], undefined, -0.3), [inp(shape, clampData(-Infinity, -0.3))]));
+  /** The cases of every op of the table (engine/unary-table.ts): the type asks for a new op's, and so does the loop below. */
+  const cases: Record<UnaryOp, UnaryGradCase[]> = {
+    neg: [{ name: "neg", f: neg, input: () => randn(n) }],
+    abs: [{ name: "abs (inputs ≥ 1e-3 away from 0)", f: abs, input: () => awayFromZero(n, 1e-3, 2) }],
+    exp: [{ name: "exp", f: exp, input: () => uniform(n, -3, 3) }],
+    log: [{ name: "log (positive inputs)", f: log, input: () => uniform(n, 0.1, 5) }],
+    sqrt: [{ name: "sqrt (positive inputs)", f: sqrt, input: () => uniform(n, 0.1, 5) }],
+    square: [{ name: "square", f: square, input: () => randn(n) }],
+    softplus: [{
+      name: "softplus, including far tails", f: softplus,
+      input: () => [...uniform(n - 8, -5, 5), -40, -20, -17.5, -1e-4, 1e-4, 17.5, 20, 40],
+    }],
+    clamp: [
+      {
+        name: "clamp(min, max)", f: (t) => clamp(t, -1, 0.5),
+        input: () => {
+          const data = clampData(-1, 0.5);
+          expect(data.some((v) => v < -1) && data.some((v) => v > 0.5) && data.some((v) => v > -1 && v < 0.5)).toBe(true);
+          return data;
+        },
+      },
+      { name: "clamp(min) only", f: (t) => clamp(t, 0.2), input: () => clampData(0.2, Infinity) },
+      { name: "clamp(undefined, max) only", f: (t) => clamp(t, undefined, -0.3), input: () => clampData(-Infinity, -0.3) },
+    ],
+    sign: [{ name: "sign (inputs ≥ 1e-3 away from 0, where it jumps)", f: sign, input: () => awayFromZero(n, 1e-3, 2) }],
+  };
+  for (const op of UNARY_OP_NAMES) {
+    const opCases = cases[op] ?? [];
+    if (!opCases.length) test(`${op} has gradcheck cases`, () => expect(opCases.length, `no case for unary op "${op}"`).toBeGreaterThan(0));
+    for (const c of opCases) test(c.name, () => check((t) => c.f(t[0]), [inp(shape, c.input())]));
+  }
 });
 
 describe("gradcheck: sum and mean (float64 CPU)", () => {

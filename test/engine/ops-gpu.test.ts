@@ -7,14 +7,15 @@
 // Adam and SGD are compared over 5 steps the same way.
 
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { Backend } from "../../engine/backend.ts";
+import type { Backend, UnaryOp } from "../../engine/backend.ts";
 import { CpuBackend } from "../../engine/cpu/backend.ts";
 import {
-  abs, Adam, add, clamp, conv2d, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, prelu, SGD, softplus, sqrt, square, sub,
-  sum, Tensor, tidy,
+  abs, Adam, add, clamp, conv2d, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, prelu, SGD, sign, softplus, sqrt, square,
+  sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import type { Optimizer } from "../../engine/optim.ts";
 import { convOutSize, convTransposeOutSize } from "../../engine/shape.ts";
+import { UNARY_OP_NAMES } from "../../engine/unary-table.ts";
 import { relErr, Rng, webGpuForFile } from "./util.ts";
 
 const TOL = 1e-5;
@@ -51,8 +52,12 @@ async function runOn(be: Backend, f: (ts: Tensor[]) => Tensor, inputs: Input[], 
   }) as Promise<Run & { shape: number[] }>;
 }
 
-/** Runs f on both backends and asserts agreement of the output and of every input's gradient. */
-async function agree(f: (ts: Tensor[]) => Tensor, inputs: Input[], tol = TOL): Promise<void> {
+/**
+ * Runs f on both backends and asserts agreement of the output and of every input's gradient. The reference
+ * gradient must be non-zero somewhere, so the comparison means something, unless f is piecewise constant
+ * (`gradient` "zero"), where it must be zero everywhere.
+ */
+async function agree(f: (ts: Tensor[]) => Tensor, inputs: Input[], tol = TOL, gradient: "nonzero" | "zero" = "nonzero"): Promise<void> {
   let R: Float32Array | null = null;
   const rFor = (n: number): Float32Array => {
     if (!R) R = rng.normals(n);
@@ -71,7 +76,8 @@ async function agree(f: (ts: Tensor[]) => Tensor, inputs: Input[], tol = TOL): P
     }
     const g = got.grads[k], rg = ref.grads[k];
     expect(g).not.toBeNull();
-    expect(rg!.some((v) => v !== 0)).toBe(true); // a meaningful gradient
+    if (gradient === "zero") expect(rg!.every((v) => v === 0)).toBe(true);
+    else expect(rg!.some((v) => v !== 0)).toBe(true);
     const e = relErr(g!, rg!);
     if (!(e <= tol)) throw new Error(`gradient of input ${k} [${input.shape}]: relative error ${e} > ${tol}`);
   });
@@ -213,24 +219,43 @@ describe("GPU vs CPU: add/sub/mul/div with broadcasting", () => {
 
 const withFirst = (a: Float32Array, v: number): Float32Array => ((a[0] = v), a);
 
+interface UnaryCase {
+  name: string;
+  f: (t: Tensor) => Tensor;
+  /** n inputs inside the op's domain */
+  input: (n: number) => Float32Array;
+  /** f is piecewise constant: its gradient is zero everywhere */
+  zeroGradient?: boolean;
+}
+
+/** The cases of every op of the table (engine/unary-table.ts): the type asks for a new op's, and so does the test below. */
+const UNARY_CASES: Record<UnaryOp, UnaryCase[]> = {
+  neg: [{ name: "neg", f: neg, input: (n) => rng.normals(n) }],
+  abs: [{ name: "abs", f: abs, input: (n) => awayFromZero(n, 1e-3) }],
+  exp: [{ name: "exp", f: exp, input: (n) => rng.uniforms(n, -5, 5) }],
+  log: [{ name: "log", f: log, input: (n) => rng.uniforms(n, 0.05, 10) }],
+  sqrt: [{ name: "sqrt", f: sqrt, input: (n) => rng.uniforms(n, 0.05, 10) }],
+  square: [{ name: "square", f: square, input: (n) => rng.normals(n) }],
+  softplus: [{ name: "softplus", f: softplus, input: (n) => rng.uniforms(n, -30, 30) }],
+  // the first element lies inside the range, so even a one-element input has a non-zero gradient
+  clamp: [
+    { name: "clamp(-0.5, 0.7)", f: (t) => clamp(t, -0.5, 0.7), input: (n) => withFirst(rng.normals(n), 0) },
+    { name: "clamp(min 0.1)", f: (t) => clamp(t, 0.1), input: (n) => withFirst(rng.normals(n), 1) },
+    { name: "clamp(max -0.2)", f: (t) => clamp(t, undefined, -0.2), input: (n) => withFirst(rng.normals(n), -1) },
+  ],
+  sign: [{ name: "sign", f: sign, input: (n) => awayFromZero(n, 1e-3), zeroGradient: true }],
+};
+
 describe("GPU vs CPU: unary ops", () => {
-  const cases: [string, (t: Tensor) => Tensor, (n: number) => Float32Array][] = [
-    ["abs", abs, (n) => awayFromZero(n, 1e-3)],
-    ["neg", neg, (n) => rng.normals(n)],
-    ["exp", exp, (n) => rng.uniforms(n, -5, 5)],
-    ["log", log, (n) => rng.uniforms(n, 0.05, 10)],
-    ["sqrt", sqrt, (n) => rng.uniforms(n, 0.05, 10)],
-    ["square", square, (n) => rng.normals(n)],
-    ["softplus", softplus, (n) => rng.uniforms(n, -30, 30)],
-    // the first element lies inside the range, so even a one-element input has a non-zero gradient
-    ["clamp(-0.5, 0.7)", (t) => clamp(t, -0.5, 0.7), (n) => withFirst(rng.normals(n), 0)],
-    ["clamp(min 0.1)", (t) => clamp(t, 0.1), (n) => withFirst(rng.normals(n), 1)],
-    ["clamp(max -0.2)", (t) => clamp(t, undefined, -0.2), (n) => withFirst(rng.normals(n), -1)],
-  ];
-  for (const [name, f, gen] of cases) {
-    it(`${name} on odd shapes`, async () => {
-      for (const s of ODD_SHAPES) await agree((t) => f(t[0]), [inp(s, gen(size(s)))]);
-    });
+  for (const op of UNARY_OP_NAMES) {
+    const cases = UNARY_CASES[op] ?? [];
+    // a plain test, not `it`: it fails even on a machine whose GPU tests are skipped
+    if (!cases.length) test(`${op} has GPU-vs-CPU cases`, () => expect(cases.length, `no case for unary op "${op}" in UNARY_CASES`).toBeGreaterThan(0));
+    for (const c of cases) {
+      it(`${c.name} on odd shapes`, async () => {
+        for (const s of ODD_SHAPES) await agree((t) => c.f(t[0]), [inp(s, c.input(size(s)))], TOL, c.zeroGradient ? "zero" : "nonzero");
+      });
+    }
   }
 });
 

@@ -1,38 +1,15 @@
 import binaryWgsl from "../../../shaders/binary.wgsl" with { type: "text" };
 import fillWgsl from "../../../shaders/fill.wgsl" with { type: "text" };
-import unaryBackwardWgsl from "../../../shaders/unary_backward.wgsl" with { type: "text" };
-import unaryWgsl from "../../../shaders/unary.wgsl" with { type: "text" };
-import type { BinaryOp, UnaryArgs, UnaryOp } from "../../backend.ts";
+import type { BinaryOp } from "../../backend.ts";
 import { broadcastStrides, sizeOf, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
 
-/** Op codes as numbered in unary.wgsl's switch. */
-const UNARY_OPS: UnaryOp[] = ["neg", "abs", "exp", "log", "sqrt", "square", "softplus", "clamp", "sign"];
 const BINARY_OPS: BinaryOp[] = ["add", "sub", "mul", "div"];
 
 export function fill(rt: GpuRuntime, length: number, value: number): GPUBuffer {
   const y = rt.acquire(length);
   rt.dispatch({ key: "fill", code: fillWgsl, params: new Params().u32(length).f32(value), buffers: [y], workgroups: rt.elementwiseGrid(length) });
   return y;
-}
-
-function unaryParams(op: UnaryOp, n: number, args: UnaryArgs): Params {
-  return new Params().u32(n, UNARY_OPS.indexOf(op)).f32(args.min ?? -3.4e38, args.max ?? 3.4e38);
-}
-
-export function unary(rt: GpuRuntime, op: UnaryOp, x: GPUBuffer, n: number, args: UnaryArgs): GPUBuffer {
-  const y = rt.acquire(n);
-  rt.dispatch({ key: "unary", code: unaryWgsl, params: unaryParams(op, n, args), buffers: [x, y], workgroups: rt.elementwiseGrid(n) });
-  return y;
-}
-
-export function unaryBackward(rt: GpuRuntime, op: UnaryOp, x: GPUBuffer, dy: GPUBuffer, n: number, args: UnaryArgs): GPUBuffer {
-  const dx = rt.acquire(n);
-  rt.dispatch({
-    key: "unary_backward", code: unaryBackwardWgsl, params: unaryParams(op, n, args), buffers: [x, dy, dx],
-    workgroups: rt.elementwiseGrid(n),
-  });
-  return dx;
 }
 
 export function binary(rt: GpuRuntime, op: BinaryOp, a: GPUBuffer, aShape: Shape4, b: GPUBuffer, bShape: Shape4, out: Shape4): GPUBuffer {

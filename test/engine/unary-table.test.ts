@@ -1,0 +1,65 @@
+// The unary op table (engine/unary-table.ts) as both backends use it: a name it does not hold throws at the call,
+// naming the op, on both (no fallback to another op's numbers), and the WebGPU backend compiles one pipeline per
+// op and direction. The numbers of every op are checked by backend-agreement, ops-gpu and gradcheck, which iterate
+// over the table.
+
+import { describe, expect, test } from "bun:test";
+import type { Backend, UnaryOp } from "../../engine/backend.ts";
+import { CpuBackend } from "../../engine/cpu/backend.ts";
+import { UNARY_OP_NAMES } from "../../engine/unary-table.ts";
+import { webGpuForFile } from "./util.ts";
+
+const { skip, gpu } = await webGpuForFile("unary table tests");
+
+/** Not in the table: a typo, a PyTorch op the engine lacks, and names an object inherits from its prototype. */
+const UNKNOWN = ["sigmoid", "Exp", "", "toString", "constructor", "__proto__"];
+
+/** Asserts that every unknown name throws from unary and unaryBackward, naming it, and leaves no storage live. */
+function expectUnknownOpsThrow(be: Backend): void {
+  const live = be.memory().live;
+  const x = be.upload([0.5, -1, 2]);
+  const dy = be.upload([1, 1, 1]);
+  for (const name of UNKNOWN) {
+    const op = name as UnaryOp; // bypasses the type, as a caller from plain JavaScript would
+    expect(() => be.unary(op, x), `unary("${name}")`).toThrow(`unknown unary op "${name}"`);
+    expect(() => be.unaryBackward(op, x, dy), `unaryBackward("${name}")`).toThrow(`unknown unary op "${name}"`);
+  }
+  be.release(x);
+  be.release(dy);
+  expect(be.memory().live, "storages live after the failed calls").toBe(live);
+}
+
+describe("an op not in the table throws at the call, naming it", () => {
+  test("CPU, float32 and float64", () => {
+    for (const dtype of ["float32", "float64"] as const) expectUnknownOpsThrow(new CpuBackend(dtype));
+  });
+
+  test.skipIf(skip)("WebGPU, before dispatching anything", () => {
+    const be = gpu();
+    const dispatches = be.rt.counters.dispatches;
+    expectUnknownOpsThrow(be);
+    expect(be.rt.counters.dispatches - dispatches, "dispatches queued by the failed calls").toBe(0);
+  });
+});
+
+test.skipIf(skip)("WebGPU compiles one pipeline per op and direction, and reuses it", async () => {
+  const be = gpu();
+  const x = be.upload([0.25, -0.5, 2]);
+  const dy = be.upload([1, -1, 0.5]);
+  const runAll = () => {
+    for (const op of UNARY_OP_NAMES) {
+      const args = op === "clamp" ? { min: -0.3, max: 1 } : {};
+      be.release(be.unary(op, x, args));
+      be.release(be.unaryBackward(op, x, dy, args));
+    }
+  };
+  const before = be.rt.counters.pipelines;
+  runAll();
+  expect(be.rt.counters.pipelines - before, "pipelines compiled by the first round").toBe(2 * UNARY_OP_NAMES.length);
+  runAll();
+  expect(be.rt.counters.pipelines - before, "pipelines compiled by both rounds").toBe(2 * UNARY_OP_NAMES.length);
+  await be.read(x);
+  await be.rt.checkErrors();
+  be.release(x);
+  be.release(dy);
+});
