@@ -15,7 +15,14 @@ export type FloatArray = Float32Array | Float64Array;
 
 /** The unary ops, declared once with both backends' implementations in unary-table.ts. */
 export type { UnaryOp } from "./unary-table.ts";
-export type BinaryOp = "add" | "sub" | "mul" | "div";
+export const BINARY_OP_NAMES = ["add", "sub", "mul", "div"] as const;
+export type BinaryOp = (typeof BINARY_OP_NAMES)[number];
+
+/** The op, or an error naming it: a kernel's op code must never fall through to another op. */
+export function checkBinaryOp(op: string): BinaryOp {
+  if (!(BINARY_OP_NAMES as readonly string[]).includes(op)) throw new Error(`unknown binary op "${op}" (known: ${BINARY_OP_NAMES.join(", ")})`);
+  return op as BinaryOp;
+}
 
 export interface UnaryArgs {
   /** clamp bounds (also used by the clamp gradient) */

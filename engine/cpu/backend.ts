@@ -1,6 +1,7 @@
 // The CPU reference backend: plain loops over typed arrays. In float64 it serves the finite-difference
 // gradient checks; in float32 it is the fallback when no WebGPU adapter exists and the yardstick for benchmarks.
 
+import { checkBinaryOp } from "../backend.ts";
 import type {
   AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp,
 } from "../backend.ts";
@@ -89,7 +90,7 @@ export class CpuBackend implements Backend {
     return { dmu: this.wrap(r.dmu), dscale: this.wrap(r.dscale) };
   }
   binary(op: BinaryOp, a: Storage, aShape: Shape4, b: Storage, bShape: Shape4, outShape: Shape4): Storage {
-    return this.wrap(ew.binary(op, this.arr(a), aShape, this.arr(b), bShape, outShape, this.alloc));
+    return this.wrap(ew.binary(checkBinaryOp(op), this.arr(a), aShape, this.arr(b), bShape, outShape, this.alloc));
   }
   sum(x: Storage, shape: Shape4, axes: readonly boolean[], scale: number): Storage {
     return this.wrap(sum(this.arr(x), shape, axes, scale, this.alloc));

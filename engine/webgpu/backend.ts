@@ -1,6 +1,7 @@
 // The WebGPU backend: storage is a pooled GPUBuffer; every kernel is a WGSL file in shaders/ dispatched
 // through the runtime, which batches all work into one submit until something is read back.
 
+import { checkBinaryOp } from "../backend.ts";
 import type {
   AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp,
 } from "../backend.ts";
@@ -97,7 +98,7 @@ export class WebGpuBackend implements Backend {
     return { dmu: this.wrap(r.dmu, mu.length), dscale: this.wrap(r.dscale, mu.length) };
   }
   binary(op: BinaryOp, a: Storage, aShape: Shape4, b: Storage, bShape: Shape4, outShape: Shape4): Storage {
-    return this.wrap(ew.binary(this.rt, op, buf(a), aShape, buf(b), bShape, outShape), outShape[0] * outShape[1] * outShape[2] * outShape[3]);
+    return this.wrap(ew.binary(this.rt, checkBinaryOp(op), buf(a), aShape, buf(b), bShape, outShape), outShape[0] * outShape[1] * outShape[2] * outShape[3]);
   }
   sum(x: Storage, shape: Shape4, axes: readonly boolean[], scale: number): Storage {
     const length = shape.reduce((n, d, i) => (axes[i] ? n : n * d), 1);

@@ -63,3 +63,14 @@ test.skipIf(skip)("WebGPU compiles one pipeline per op and direction, and reuses
   be.release(x);
   be.release(dy);
 });
+
+describe("binary ops", () => {
+  const expectUnknownBinaryThrows = (be: Backend) => {
+    const a = be.upload([1, 2]), b = be.upload([3, 4]);
+    expect(() => be.binary("pow" as "add", a, [1, 1, 1, 2], b, [1, 1, 1, 2], [1, 1, 1, 2])).toThrow('unknown binary op "pow" (known: add, sub, mul, div)');
+    be.release(a);
+    be.release(b);
+  };
+  test("an unknown binary op throws on the CPU, naming it", () => expectUnknownBinaryThrows(new CpuBackend("float32")));
+  test.skipIf(skip)("an unknown binary op throws on WebGPU, naming it", () => expectUnknownBinaryThrows(gpu()));
+});
