@@ -108,16 +108,28 @@ export class ModuleDict extends Module {
 
 export class Sequential extends Module {
   readonly layers: Module[];
+  /** whether each Conv2d → PReLU pair runs as one op: asked for with Sequential.fusingConvPrelu */
+  private fuseConvPrelu = false;
   constructor(...layers: Module[]) {
     super();
     this.layers = layers.map((m, i) => this.addModule(String(i), m));
   }
+
+  /**
+   * A Sequential that runs each Conv2d followed by a PReLU as one op, `conv2dPrelu` (one kernel when no gradient
+   * is recorded, the same values as the two layers), with the same children and parameter names.
+   */
+  static fusingConvPrelu(...layers: Module[]): Sequential {
+    const seq = new Sequential(...layers);
+    seq.fuseConvPrelu = true;
+    return seq;
+  }
+
   forward(x: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < this.layers.length; i++) {
       const m = this.layers[i]!, next = this.layers[i + 1];
-      // a conv followed by a PReLU is one op (one kernel when no gradient is recorded)
-      if (m instanceof Conv2d && next instanceof PReLU) {
+      if (this.fuseConvPrelu && m instanceof Conv2d && next instanceof PReLU) {
         h = conv2dPrelu(h, m.weight, m.bias, next.weight, m.opts);
         i++;
       } else h = m.forward(h);

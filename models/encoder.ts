@@ -9,7 +9,7 @@ export function lcsccEncoder(scale: number, channels: number, d: number, s: numb
     new nn.Conv2d(cin, cout, k, { stride, padding: Math.floor(k / 2), rng, backend });
   const prelu = () => new nn.PReLU(1, 0.25, { backend });
   return new nn.Sequential(
-    new nn.Sequential(
+    nn.Sequential.fusingConvPrelu(
       conv(channels, d, 5), prelu(),
       conv(d, d, 5, scale), prelu(), // the only downsampling: HR → LR grid
       conv(d, s, 3), prelu(),

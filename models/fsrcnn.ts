@@ -31,7 +31,7 @@ export function rngOf(o: BuildOptions): Rng {
 
 /** conv (same padding) + PReLU with one shared slope initialised to 0.25: nn.Sequential(nn.Conv2d(…), nn.PReLU()). */
 export function convPrelu(cin: number, cout: number, k: number, rng: Rng, backend?: Backend, stride = 1): nn.Sequential {
-  return new nn.Sequential(
+  return nn.Sequential.fusingConvPrelu(
     new nn.Conv2d(cin, cout, k, { padding: Math.floor(k / 2), stride, rng, backend }),
     new nn.PReLU(1, 0.25, { backend }),
   );

@@ -5,7 +5,7 @@ import type { Backend } from "../engine/backend.ts";
 import { nn, type Rng, softplus, type Tensor } from "../engine/index.ts";
 
 function adaptation(channels: number, rng: Rng, backend?: Backend): nn.Sequential {
-  return new nn.Sequential(
+  return nn.Sequential.fusingConvPrelu(
     new nn.Conv2d(channels, channels, 1, { rng, backend }),
     new nn.PReLU(1, 0.25, { backend }),
     new nn.Conv2d(channels, channels, 1, { rng, backend }),

@@ -1,6 +1,6 @@
 // Fused ops against the ops they replace. conv2dPrelu: the same numbers as prelu(conv2d(…)) on both backends;
 // one kernel and no graph when no gradient is recorded, the two recorded ops (the same gradients, for every
-// operand) otherwise; and nn.Sequential(Conv2d, PReLU) uses it. nllLoss (the VID loss): the same value and
+// operand) otherwise; and nn.Sequential.fusingConvPrelu(Conv2d, PReLU) uses it (a plain Sequential does not). nllLoss (the VID loss): the same value and
 // gradients as the composed elementwise ops, in fewer dispatches.
 
 import { describe, expect, test } from "bun:test";
@@ -78,14 +78,24 @@ for (const [name, backend, needsGpu] of backends) {
       });
     }
 
-    t("nn.Sequential(Conv2d, PReLU) under noGrad gives the unfused result; a slope count that fits neither is refused", async () => {
+    t("Sequential.fusingConvPrelu(Conv2d, PReLU) under noGrad gives the unfused result; a slope count that fits neither is refused", async () => {
       const be = backend();
       const rng = new Rng(7);
-      const seq = new nn.Sequential(new nn.Conv2d(3, 5, 3, { padding: 1, rng, backend: be }), new nn.PReLU(5, -0.2, { backend: be }));
+      const seq = nn.Sequential.fusingConvPrelu(new nn.Conv2d(3, 5, 3, { padding: 1, rng, backend: be }), new nn.PReLU(5, -0.2, { backend: be }));
       const x = Tensor.fromArray(X, [2, 3, 9, 11], { backend: be });
       const conv = seq.layers[0] as nn.Conv2d, act = seq.layers[1] as nn.PReLU;
       const [fused, plain] = noGrad(() => [seq.forward(x), act.forward(conv.forward(x))]);
       expect(relErr(await fused!.toArray(), await plain!.toArray())).toBeLessThan(1e-6);
+      // fusion is asked for, not guessed: a plain Sequential of the same layers runs them one by one
+      if (be instanceof WebGpuBackend) {
+        const plainSeq = new nn.Sequential(conv, act);
+        const count = (m: nn.Module) => {
+          const before = be.rt.counters.dispatches;
+          noGrad(() => m.forward(x)).dispose();
+          return be.rt.counters.dispatches - before;
+        };
+        expect([count(seq), count(plainSeq)]).toEqual([1, 2]);
+      }
       const { w, b } = operands(be, [0.1], false);
       const bad = Tensor.fromArray([0.1, 0.2], [2], { backend: be });
       expect(() => noGrad(() => conv2dPrelu(x, w, b, bad))).toThrow(/2 slopes for 5 output channels/);
