@@ -13,7 +13,7 @@
  * `imresize`, and the result goes back to RGB, rounded and clamped to 8 bits. Grey images go through the
  * network as they are. Alpha is upscaled bicubically (default) or by nearest neighbour.
  *
- * Large images are processed in overlapping tiles (train/infer.ts) so no buffer exceeds the device's limits;
+ * Large images are processed in overlapping tiles (infer/upscale.ts) so no buffer exceeds the device's limits;
  * the tile margin covers the network's receptive field, so the seams are exact.
  *
  * Nothing here (or below it) imports Node or Bun modules: web/build.ts bundles it for the browser and fails
@@ -24,11 +24,11 @@ import { createBackend } from "../engine/init.ts";
 import { mergeChannels, splitChannels } from "../image/color.ts";
 import { imresize } from "../image/resize.ts";
 import { type Image, makeImage } from "../image/types.ts";
-import { checkpointLayout, loadWeights } from "../models/checkpoint-layout.ts";
+import { checkpointLayout, loadWeights } from "../checkpoint/layout.ts";
 import type { FsrcnnConfig } from "../models/fsrcnn.ts";
 import { PisrModel } from "../models/pisr.ts";
-import { CheckpointError, decodeSafetensors } from "../train/safetensors.ts";
-import { upscaleImage } from "../train/infer.ts";
+import { CheckpointError, decodeSafetensors } from "../checkpoint/safetensors.ts";
+import { upscaleImage } from "../infer/upscale.ts";
 
 /** An 8-bit image, interleaved row-major: `data[(y * width + x) * channels + c]`. */
 export interface Image8 {

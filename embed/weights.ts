@@ -5,17 +5,15 @@
  */
 import { CpuBackend } from "../engine/cpu/backend.ts";
 import { type Architecture, PisrModel } from "../models/pisr.ts";
-import { encodeSafetensors } from "../train/safetensors.ts";
+import { modelHeader } from "../checkpoint/header.ts";
+import { encodeSafetensors } from "../checkpoint/safetensors.ts";
 
 export async function randomWeights(scale: number, opts: { seed?: number; architecture?: Architecture } = {}): Promise<Uint8Array> {
   const backend = new CpuBackend("float32");
   const model = new PisrModel(opts.architecture ?? "student", { scale }, { seed: opts.seed ?? 1, backend });
   try {
     return encodeSafetensors(await model.stateDict(), {
-      format: "pisr-webgpu",
-      architecture: model.architecture,
-      scale: String(model.config.scale),
-      model_config: JSON.stringify(model.config),
+      ...modelHeader(model),
       untrained: "true",
       seed: String(opts.seed ?? 1),
     });

@@ -9,7 +9,7 @@ Needs Python and PyTorch only (not the safetensors package: the file is written 
 {'state_dict': ...} as the official trainer saves it, or a bare state dict; a DataParallel 'module.' prefix is
 stripped. The architecture comes from the names (encoder → teacher, vid_module_dict → student, else the FSRCNN
 baseline), d, s, m and channels from the shapes. The scale must be given: it is the stride of the last layer,
-which a state dict does not store. Keep this inference in step with models/checkpoint-layout.ts.
+which a state dict does not store. Keep this inference in step with checkpoint/layout.ts.
 """
 import argparse
 import json
@@ -67,7 +67,7 @@ def layout(state, scale, path):
 
 
 def write_safetensors(path, tensors, metadata):
-    """The layout of train/safetensors.ts encodeSafetensors: u64 LE header length, JSON header (metadata first,
+    """The layout of checkpoint/safetensors.ts encodeSafetensors: u64 LE header length, JSON header (metadata first,
     then the tensors in order) padded with spaces to a multiple of 8, then the F32 little-endian data."""
     parts, chunks, offset = {"__metadata__": metadata}, [], 0
     for name, t in tensors.items():

@@ -1,13 +1,13 @@
 /**
  * Checkpoint files in the safetensors format. The byte-level codec (format description, encode/decode,
- * errors) lives in ./safetensors.ts, which has no Node imports so browser code can use it; it is re-exported
+ * errors) lives in ../checkpoint/safetensors.ts, which has no Node imports so browser code can use it; it is re-exported
  * here so this module keeps its API.
  */
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { type Checkpoint, CheckpointError, decodeSafetensors, encodeSafetensors, type StateDict } from "./safetensors.ts";
+import { type Checkpoint, CheckpointError, decodeSafetensors, encodeSafetensors, type StateDict } from "../checkpoint/safetensors.ts";
 
-export { type Checkpoint, CheckpointError, decodeSafetensors, encodeSafetensors, type NamedTensor, type StateDict } from "./safetensors.ts";
+export { type Checkpoint, CheckpointError, decodeSafetensors, encodeSafetensors, type NamedTensor, type StateDict } from "../checkpoint/safetensors.ts";
 
 // ───────────────────────────── files ─────────────────────────────
 

@@ -12,7 +12,7 @@ import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
 import type { Plane } from "../image/types.ts";
 import { die, num, positiveInt } from "./cli-args.ts";
 import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
-import { upscalePlane } from "./infer.ts";
+import { upscalePlane } from "../infer/upscale.ts";
 import { recordedTable, shippedRows, upscaleSample } from "./results.ts";
 import { UPSCALE_HELP, upscaleCommand } from "./upscale-command.ts";
 import { loadModel } from "./models-io.ts";

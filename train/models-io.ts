@@ -1,20 +1,15 @@
 // Model checkpoints: weights under the official PyTorch state-dict names, with the architecture, scale and
 // model configuration in the safetensors header, so a checkpoint alone rebuilds its network. Files without
-// that header (written from PyTorch) are read too: models/checkpoint-layout.ts infers what they hold.
+// that header (written from PyTorch) are read too: checkpoint/layout.ts infers what they hold.
 
 import type { Backend } from "../engine/backend.ts";
-import { checkpointLayout, loadWeights } from "../models/checkpoint-layout.ts";
+import { modelHeader } from "../checkpoint/header.ts";
+import { checkpointLayout, loadWeights } from "../checkpoint/layout.ts";
 import { type Architecture, PisrModel } from "../models/pisr.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 
 export async function saveModel(path: string, model: PisrModel, extra: Record<string, string> = {}): Promise<void> {
-  await saveCheckpoint(path, await model.stateDict(), {
-    format: "pisr-webgpu",
-    architecture: model.architecture,
-    scale: String(model.config.scale),
-    model_config: JSON.stringify(model.config),
-    ...extra,
-  });
+  await saveCheckpoint(path, await model.stateDict(), { ...modelHeader(model), ...extra });
 }
 
 /**

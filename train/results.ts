@@ -15,7 +15,7 @@ import { psnr } from "../image/metrics.ts";
 import { REPO_ROOT } from "../image/paths.ts";
 import { imresize } from "../image/resize.ts";
 import type { Image } from "../image/types.ts";
-import { upscaleImage } from "./infer.ts";
+import { upscaleImage } from "../infer/upscale.ts";
 import { loadModel } from "./models-io.ts";
 import { shippedFile } from "./shipped.ts";
 

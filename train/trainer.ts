@@ -18,7 +18,7 @@ import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { totalSteps, type TrainConfig, validateConfig, withDefaults } from "./config.ts";
 import { Distiller } from "./distill.ts";
 import { HealthLog } from "./health.ts";
-import { upscalePlane } from "./infer.ts";
+import { upscalePlane } from "../infer/upscale.ts";
 import { loadModel, saveModel } from "./models-io.ts";
 import { writeCurves } from "./plot.ts";
 import { Progress } from "./progress.ts";

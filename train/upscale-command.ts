@@ -14,7 +14,7 @@ import { listImages } from "../image/files.ts";
 import { imresize } from "../image/resize.ts";
 import type { Image } from "../image/types.ts";
 import { die, num, positiveInt } from "./cli-args.ts";
-import { upscaleImage } from "./infer.ts";
+import { upscaleImage } from "../infer/upscale.ts";
 import { loadModel } from "./models-io.ts";
 import { defaultWeights } from "./shipped.ts";
 

@@ -6,8 +6,8 @@ import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../../imag
 import { imresize } from "../../image/resize.ts";
 import { makeImage, type Plane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
-import { upscalePlane } from "../../train/infer.ts";
-import { encodeSafetensors } from "../../train/safetensors.ts";
+import { upscalePlane } from "../../infer/upscale.ts";
+import { encodeSafetensors } from "../../checkpoint/safetensors.ts";
 import { bicubicUpscale, createUpscaler, type Image8, type Upscaler } from "../../embed/index.ts";
 import { randomWeights } from "../../embed/weights.ts";
 import { noServerOnlyImports } from "../../web/build.ts";
@@ -105,7 +105,7 @@ describe("upscale", () => {
     // reference: the CLI pipeline on float, then 8-bit
     const backend = new CpuBackend("float32");
     const model = new PisrModel("student", { scale: 2 }, { backend });
-    const { decodeSafetensors } = await import("../../train/safetensors.ts");
+    const { decodeSafetensors } = await import("../../checkpoint/safetensors.ts");
     await model.loadStateDict(decodeSafetensors(weights2).tensors);
     const f = makeImage(19, 13, 3, Float32Array.from(img.data, (v) => v / 255));
     const [y, cb, cr] = splitChannels(rgbToYcbcr(f));
@@ -272,3 +272,11 @@ test("the README's embedding example runs as written", async () => {
   expect(proc.exitCode, proc.stderr.toString()).toBe(0);
   expect(proc.stdout.toString().trim().split("\n").at(-1)).toBe("[10,8,4,320]");
 }, 60_000);
+
+test("embed/ builds on engine/, image/, models/, checkpoint/ and infer/ only: nothing from train/", () => {
+  const { readdirSync, readFileSync } = require("node:fs") as typeof import("node:fs");
+  for (const f of readdirSync(join(root, "embed")).filter((n) => n.endsWith(".ts"))) {
+    const text = readFileSync(join(root, "embed", f), "utf8");
+    expect(text.match(/from "\.\.\/train\//g) ?? [], `embed/${f}`).toEqual([]);
+  }
+});

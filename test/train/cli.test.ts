@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { decodeSafetensors, encodeSafetensors } from "../../train/safetensors.ts";
+import { decodeSafetensors, encodeSafetensors } from "../../checkpoint/safetensors.ts";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createBackend } from "../../engine/init.ts";

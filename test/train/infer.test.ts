@@ -1,4 +1,4 @@
-// Tiled inference (train/infer.ts): stitching LR tiles with tileMargin(config) of context must give exactly the
+// Tiled inference (infer/upscale.ts): stitching LR tiles with tileMargin(config) of context must give exactly the
 // untiled forward pass, for tiles smaller than the margin, odd tiles that do not divide the image, the default
 // tile, and deeper networks (m = 8) whose receptive field is wider; on the CPU backend and on WebGPU (required
 // in CI, skipped with a message elsewhere). The margin is also no wider than the receptive radius + 1.
@@ -10,7 +10,7 @@ import { noGrad, Tensor, tidy } from "../../engine/index.ts";
 import { haveWebGpu } from "../webgpu.ts";
 import { makePlane, type Plane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
-import { defaultTile, tileMargin, upscalePlane } from "../../train/infer.ts";
+import { defaultTile, tileMargin, upscalePlane } from "../../infer/upscale.ts";
 
 setDefaultTimeout(60_000);
 

@@ -3,8 +3,8 @@
 // from PyTorch with the official PISR state-dict names has no such header, so the architecture comes from the
 // key set and d, s, m and channels from the tensor shapes. No Node imports: embed/index.ts uses this too.
 
-import type { FsrcnnConfig } from "./fsrcnn.ts";
-import type { Architecture, PisrModel } from "./pisr.ts";
+import type { FsrcnnConfig } from "../models/fsrcnn.ts";
+import type { Architecture, PisrModel } from "../models/pisr.ts";
 
 type Tensors = Map<string, { shape: number[]; data: ArrayLike<number> }>;
 
