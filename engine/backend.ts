@@ -4,7 +4,7 @@
 // except the optimizer updates, which by design write their state in place.
 
 import type { Shape4 } from "./shape.ts";
-import type { UnaryOp } from "./unary-table.ts";
+import type { UnaryArgs, UnaryOp } from "./unary-table.ts";
 
 /** Opaque handle to a backend's memory; `length` counts elements. */
 export interface Storage {
@@ -13,8 +13,8 @@ export interface Storage {
 
 export type FloatArray = Float32Array | Float64Array;
 
-/** The unary ops, declared once with both backends' implementations in unary-table.ts. */
-export type { UnaryOp } from "./unary-table.ts";
+/** The unary ops and their scalar arguments, declared once with both backends' implementations in unary-table.ts. */
+export type { UnaryArgs, UnaryOp } from "./unary-table.ts";
 export const BINARY_OP_NAMES = ["add", "sub", "mul", "div"] as const;
 export type BinaryOp = (typeof BINARY_OP_NAMES)[number];
 
@@ -22,12 +22,6 @@ export type BinaryOp = (typeof BINARY_OP_NAMES)[number];
 export function checkBinaryOp(op: string): BinaryOp {
   if (!(BINARY_OP_NAMES as readonly string[]).includes(op)) throw new Error(`unknown binary op "${op}" (known: ${BINARY_OP_NAMES.join(", ")})`);
   return op as BinaryOp;
-}
-
-export interface UnaryArgs {
-  /** clamp bounds (also used by the clamp gradient) */
-  min?: number;
-  max?: number;
 }
 
 /** Stride and padding of a convolution, per axis [height, width]. */
@@ -97,7 +91,10 @@ export interface Backend {
   destroy(): void;
 
   fill(length: number, value: number): Storage;
-  /** f(x), elementwise, for an op of unary-table.ts; any other name throws, naming it, before any work is queued */
+  /**
+   * f(x), elementwise, for an op of unary-table.ts with the arguments it declares; any other name, or an argument
+   * the op does not take, throws, naming it, before any work is queued
+   */
   unary(op: UnaryOp, x: Storage, args?: UnaryArgs): Storage;
   /** dy · f'(x), elementwise */
   unaryBackward(op: UnaryOp, x: Storage, dy: Storage, args?: UnaryArgs): Storage;
@@ -129,6 +126,16 @@ export interface Backend {
   /** PReLU with slope [1] (shared) or [C] (per channel) */
   prelu(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean): Storage;
   preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage };
+
+  /** x [N, C·r², H, W] → [N, C, H·r, W·r] in PyTorch's order: out[n, c, h·r + i, w·r + j] = x[n, c·r² + i·r + j, h, w] */
+  pixelShuffle(x: Storage, xShape: Shape4, r: number): Storage;
+  /** The inverse rearrangement (PyTorch's pixel_unshuffle), x [N, C, H·r, W·r] → [N, C·r², H, W]: pixelShuffle's gradient */
+  pixelUnshuffle(x: Storage, xShape: Shape4, r: number): Storage;
+
+  /** xs[k] [N, C_k, H, W], alike but for C_k, joined along channels → [N, ΣC_k, H, W] */
+  concatChannels(xs: readonly Storage[], shapes: readonly Shape4[]): Storage;
+  /** channels start … start + length − 1 of x [N, C, H, W] → [N, length, H, W] */
+  sliceChannels(x: Storage, shape: Shape4, start: number, length: number): Storage;
 
   /** In-place Adam (PyTorch semantics) on param, first and second moments. */
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper): void;

@@ -1,12 +1,19 @@
 // Modules: named parameters in a tree whose dotted names match PyTorch's state-dict keys, so weights move
-// between this engine and torch unchanged. Initialisation follows PyTorch's defaults, from a seeded Rng.
+// between this engine and torch unchanged. Initialisation follows PyTorch's defaults, from a seeded Rng, unless a
+// layer is given another initialiser (engine/weight-init.ts, also nn.init).
 
 import type { Backend } from "./backend.ts";
 import { getDefaultBackend } from "./context.ts";
 import { conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
+import { pixelShuffle } from "./ops/pixel-shuffle.ts";
 import { prelu } from "./ops/prelu.ts";
+import { leakyRelu, relu } from "./ops/unary.ts";
 import { defaultRng, type Rng } from "./random.ts";
 import { Tensor } from "./tensor.ts";
+import { defaultWeightInit, fans, uniformFanIn, type WeightInit } from "./weight-init.ts";
+
+/** The initialisers, as torch.nn.init: e.g. `new nn.Conv2d(64, 64, 3, { init: nn.init.kaimingNormal() })`. */
+export * as init from "./weight-init.ts";
 
 export interface ModuleOptions {
   backend?: Backend;
@@ -16,12 +23,6 @@ export interface ModuleOptions {
 /** A trainable tensor that outlives every scope. */
 export function parameter(data: ArrayLike<number>, shape: number[], backend?: Backend): Tensor {
   return Tensor.fromArray(data, shape, { backend, requiresGrad: true }).keep();
-}
-
-/** U(−1/√fan_in, 1/√fan_in): PyTorch's kaiming_uniform_(a=√5) for weights, and its bias rule. */
-function uniformInit(rng: Rng, n: number, fanIn: number): Float32Array {
-  const bound = 1 / Math.sqrt(fanIn);
-  return Float32Array.from({ length: n }, () => rng.uniform(-bound, bound));
 }
 
 export abstract class Module {
@@ -138,9 +139,23 @@ export class Sequential extends Module {
   }
 }
 
-export interface Conv2dOptions extends ConvOptions, ModuleOptions {
+/** Options of the convolution layers. */
+export interface ConvLayerOptions extends ModuleOptions {
   bias?: boolean;
+  /** the weight's initialiser (PyTorch's default unless given); the bias keeps PyTorch's rule, U(±1/√fan_in) */
+  init?: WeightInit;
 }
+
+/** The weight from `opts.init` (PyTorch's default unless given), then the bias by PyTorch's rule, from one generator. */
+function convParameters(shape: number[], biasSize: number, opts: ConvLayerOptions): { weight: Tensor; bias: Tensor | null } {
+  const rng = opts.rng ?? defaultRng();
+  const backend = opts.backend ?? getDefaultBackend();
+  const weight = parameter((opts.init ?? defaultWeightInit)(shape, rng), shape, backend);
+  const bias = opts.bias === false ? null : parameter(uniformFanIn(rng, biasSize, fans(shape).fanIn), [biasSize], backend);
+  return { weight, bias };
+}
+
+export interface Conv2dOptions extends ConvOptions, ConvLayerOptions {}
 
 export class Conv2d extends Module {
   readonly weight: Tensor;
@@ -148,20 +163,16 @@ export class Conv2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | [number, number], readonly opts: Conv2dOptions = {}) {
     super();
     const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
-    const rng = opts.rng ?? defaultRng();
-    const backend = opts.backend ?? getDefaultBackend();
-    const fanIn = inChannels * kh * kw;
-    this.weight = this.addParameter("weight", parameter(uniformInit(rng, outChannels * fanIn, fanIn), [outChannels, inChannels, kh, kw], backend));
-    this.bias = opts.bias === false ? null : this.addParameter("bias", parameter(uniformInit(rng, outChannels, fanIn), [outChannels], backend));
+    const p = convParameters([outChannels, inChannels, kh, kw], outChannels, opts);
+    this.weight = this.addParameter("weight", p.weight);
+    this.bias = p.bias && this.addParameter("bias", p.bias);
   }
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, this.opts);
   }
 }
 
-export interface ConvTranspose2dOptions extends ConvTransposeOptions, ModuleOptions {
-  bias?: boolean;
-}
+export interface ConvTranspose2dOptions extends ConvTransposeOptions, ConvLayerOptions {}
 
 export class ConvTranspose2d extends Module {
   readonly weight: Tensor;
@@ -169,12 +180,9 @@ export class ConvTranspose2d extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | [number, number], readonly opts: ConvTranspose2dOptions = {}) {
     super();
     const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
-    const rng = opts.rng ?? defaultRng();
-    const backend = opts.backend ?? getDefaultBackend();
-    // PyTorch computes fan_in from dimension 1 of the [in, out, kh, kw] weight, i.e. out·kh·kw
-    const fanIn = outChannels * kh * kw;
-    this.weight = this.addParameter("weight", parameter(uniformInit(rng, inChannels * fanIn, fanIn), [inChannels, outChannels, kh, kw], backend));
-    this.bias = opts.bias === false ? null : this.addParameter("bias", parameter(uniformInit(rng, outChannels, fanIn), [outChannels], backend));
+    const p = convParameters([inChannels, outChannels, kh, kw], outChannels, opts);
+    this.weight = this.addParameter("weight", p.weight);
+    this.bias = p.bias && this.addParameter("bias", p.bias);
   }
   forward(x: Tensor): Tensor {
     return convTranspose2d(x, this.weight, this.bias, this.opts);
@@ -190,5 +198,31 @@ export class PReLU extends Module {
   }
   forward(x: Tensor): Tensor {
     return prelu(x, this.weight);
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+
+export class LeakyReLU extends Module {
+  /** the slope for x ≤ 0: PyTorch's default, 0.01, unless given */
+  constructor(readonly negativeSlope?: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+}
+
+/** [N, C·r², H, W] → [N, C, H·r, W·r], as torch.nn.PixelShuffle(r). */
+export class PixelShuffle extends Module {
+  constructor(readonly upscaleFactor: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return pixelShuffle(x, this.upscaleFactor);
   }
 }

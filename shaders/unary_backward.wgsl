@@ -1,6 +1,7 @@
-// dxs = dys · f'(xs) elementwise for one unary op. `fn df(x: f32, lo: f32, hi: f32) -> f32`, the derivative, is
-// generated from the op's entry in engine/unary-table.ts and prepended (engine/webgpu/kernels/unary.ts).
-struct Params { n: u32, lo: f32, hi: f32 }
+// dxs = dys · f'(xs) elementwise for one unary op. `fn df(x: f32, a0: f32, a1: f32) -> f32`, the derivative, is
+// generated from the op's entry in engine/unary-table.ts and prepended (engine/webgpu/kernels/unary.ts); a0 and a1
+// are the op's arguments, as in unary.wgsl.
+struct Params { n: u32, a0: f32, a1: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> xs: array<f32>;
 @group(0) @binding(2) var<storage, read> dys: array<f32>;
@@ -9,6 +10,6 @@ struct Params { n: u32, lo: f32, hi: f32 }
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
   for (var i = flat_id(wg, groups, li, 256u); i < p.n; i += grid_stride(groups, 256u)) {
-    dxs[i] = dys[i] * df(xs[i], p.lo, p.hi);
+    dxs[i] = dys[i] * df(xs[i], p.a0, p.a1);
   }
 }

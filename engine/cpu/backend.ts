@@ -6,10 +6,12 @@ import type {
   AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp,
 } from "../backend.ts";
 import { convOutSize, type Shape4 } from "../shape.ts";
+import * as ch from "./channels.ts";
 import * as conv from "./conv.ts";
 import * as ew from "./elementwise.ts";
 import * as nl from "./nll.ts";
 import * as optim from "./optim.ts";
+import * as ps from "./pixel-shuffle.ts";
 import * as pr from "./prelu.ts";
 import { sum } from "./reduce.ts";
 import * as un from "./unary.ts";
@@ -115,6 +117,18 @@ export class CpuBackend implements Backend {
   preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage } {
     const r = pr.preluBackward(this.arr(x), xShape, this.arr(slope), perChannel, this.arr(dy), this.alloc);
     return { dx: this.wrap(r.dx), dslope: this.wrap(r.dslope) };
+  }
+  pixelShuffle(x: Storage, xShape: Shape4, r: number): Storage {
+    return this.wrap(ps.pixelShuffle(this.arr(x), xShape, r, this.alloc));
+  }
+  pixelUnshuffle(x: Storage, xShape: Shape4, r: number): Storage {
+    return this.wrap(ps.pixelUnshuffle(this.arr(x), xShape, r, this.alloc));
+  }
+  concatChannels(xs: readonly Storage[], shapes: readonly Shape4[]): Storage {
+    return this.wrap(ch.concatChannels(xs.map((x) => this.arr(x)), shapes, this.alloc));
+  }
+  sliceChannels(x: Storage, shape: Shape4, start: number, length: number): Storage {
+    return this.wrap(ch.sliceChannels(this.arr(x), shape, start, length, this.alloc));
   }
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper): void {
     optim.adam(this.arr(param), this.arr(grad), this.arr(m), this.arr(v), h);

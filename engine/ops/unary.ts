@@ -19,6 +19,14 @@ export const square = (x: Tensor): Tensor => unaryOp("square", x);
 /** log(1 + eˣ), computed without overflow (PyTorch's softplus with beta = 1). */
 export const softplus = (x: Tensor): Tensor => unaryOp("softplus", x);
 export const sign = (x: Tensor): Tensor => unaryOp("sign", x);
+/** max(x, 0); its gradient at 0 is 0, as torch.relu's. */
+export const relu = (x: Tensor): Tensor => unaryOp("relu", x);
+
+/** x for x > 0, else slope·x, as torch.nn.functional.leaky_relu (slope 0.01 unless given); its gradient at 0 is the slope. */
+export function leakyRelu(x: Tensor, slope?: number): Tensor {
+  if (slope !== undefined && !Number.isFinite(slope)) throw new Error(`leakyRelu: slope must be finite, got ${slope}`);
+  return unaryOp("leakyRelu", x, { slope });
+}
 
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min === undefined && max === undefined) throw new Error("clamp: give min, max or both");

@@ -7,10 +7,12 @@ import type {
 } from "../backend.ts";
 import { convOutSize, type Shape4 } from "../shape.ts";
 import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
+import * as ch from "./kernels/channels.ts";
 import * as conv from "./kernels/conv.ts";
 import * as ew from "./kernels/elementwise.ts";
 import * as nl from "./kernels/nll.ts";
 import * as optim from "./kernels/optim.ts";
+import * as ps from "./kernels/pixel-shuffle.ts";
 import * as pr from "./kernels/prelu.ts";
 import { sum } from "./kernels/reduce.ts";
 import * as un from "./kernels/unary.ts";
@@ -125,6 +127,19 @@ export class WebGpuBackend implements Backend {
   preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage } {
     const r = pr.preluBackward(this.rt, buf(x), xShape, buf(slope), perChannel, buf(dy));
     return { dx: this.wrap(r.dx, x.length), dslope: this.wrap(r.dslope, perChannel ? xShape[1] : 1) };
+  }
+  pixelShuffle(x: Storage, xShape: Shape4, r: number): Storage {
+    return this.wrap(ps.pixelShuffle(this.rt, "shuffle", buf(x), xShape, r), x.length);
+  }
+  pixelUnshuffle(x: Storage, [N, C, Hr, Wr]: Shape4, r: number): Storage {
+    return this.wrap(ps.pixelShuffle(this.rt, "unshuffle", buf(x), [N, C * r * r, Hr / r, Wr / r], r), x.length);
+  }
+  concatChannels(xs: readonly Storage[], shapes: readonly Shape4[]): Storage {
+    const [N, , H, W] = shapes[0]!;
+    return this.wrap(ch.concatChannels(this.rt, xs.map(buf), shapes), N * shapes.reduce((c, s) => c + s[1], 0) * H * W);
+  }
+  sliceChannels(x: Storage, shape: Shape4, start: number, length: number): Storage {
+    return this.wrap(ch.sliceChannels(this.rt, buf(x), shape, start, length), shape[0] * length * shape[2] * shape[3]);
   }
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, h: AdamHyper): void {
     optim.adam(this.rt, buf(param), buf(grad), buf(m), buf(v), param.length, h);

@@ -136,7 +136,7 @@ describe("fill", () => {
 // ---------------------------------------------------------------- unary and unaryBackward
 
 /** ops where forward and backward are one correctly rounded f32 operation (or none) on both backends */
-const EXACT_UNARY = new Set<UnaryOp>(["neg", "abs", "square", "clamp", "sign"]);
+const EXACT_UNARY = new Set<UnaryOp>(["neg", "abs", "square", "clamp", "sign", "relu", "leakyRelu"]);
 const UNARY_LENGTHS = [1, 63, 257, 4099, 100_003];
 
 /** Inputs inside each op's domain, with the interesting points (0, bounds, tails) mixed in; a new op gets the default. */
@@ -164,7 +164,11 @@ function unaryInput(op: UnaryOp, n: number, rng: Rng): Float32Array {
   }
 }
 
-const CLAMP_ARGS: UnaryArgs[] = [{ min: -0.5, max: 1.25 }, { min: 0 }, { max: 0.3 }, {}, { min: 1, max: 1 }];
+/** The arguments each op is run with ({} alone for ops without any): bounds, one-sided, unset; slopes default, odd, negative. */
+const UNARY_ARGS: Partial<Record<UnaryOp, UnaryArgs[]>> = {
+  clamp: [{ min: -0.5, max: 1.25 }, { min: 0 }, { max: 0.3 }, {}, { min: 1, max: 1 }],
+  leakyRelu: [{}, { slope: 0.2 }, { slope: 1 / 3 }, { slope: -1.5 }],
+};
 
 describe("unary and unaryBackward", () => {
   // every op of the table, so a new one cannot skip this
@@ -175,8 +179,8 @@ describe("unary and unaryBackward", () => {
       for (const n of UNARY_LENGTHS) {
         const x = h.up(unaryInput(op, n, rng));
         const dy = h.up(rng.normals(n));
-        for (const args of op === "clamp" ? CLAMP_ARGS : [{}]) {
-          const label = `${op}${op === "clamp" ? JSON.stringify(args) : ""} n=${n}`;
+        for (const args of UNARY_ARGS[op] ?? [{}]) {
+          const label = `${op}${op in UNARY_ARGS ? JSON.stringify(args) : ""} n=${n}`;
           const y = h.both((b, s) => b.unary(op, s(x), args));
           const dx = h.both((b, s) => b.unaryBackward(op, s(x), s(dy), args));
           if (exact) {
@@ -464,6 +468,54 @@ describe("prelu and preluBackward (shared slope and per channel)", () => {
   }
 });
 
+// ---------------------------------------------------------------- pixel shuffle and channel copies (exact: they only move values)
+
+const SHUFFLE_CASES: [Shape4, number][] = [[[2, 12, 7, 9], 2], [[1, 9, 13, 11], 3], [[3, 32, 5, 4], 4], [[1, 4, 1, 1], 2], [[2, 5, 3, 7], 1], [[1, 64, 33, 31], 2]];
+
+describe("pixelShuffle and pixelUnshuffle", () => {
+  agreement(`shuffle, unshuffle and their round trip over ${SHUFFLE_CASES.map(([s, r]) => `${fmt(s)}×${r}`).join(" ")}`, async (h) => {
+    const rng = new Rng(1400);
+    for (const [shape, r] of SHUFFLE_CASES) {
+      const [N, C, H, W] = shape, n = sizeOf(shape);
+      const x = h.up(rng.normals(n));
+      const y = h.both((b, s) => b.pixelShuffle(s(x), shape, r));
+      await h.exact(y, n, `pixelShuffle ${fmt(shape)} r=${r}`);
+      const back = h.both((b, s) => b.pixelUnshuffle(s(y), [N, C / (r * r), H * r, W * r], r));
+      await h.exact(back, n, `pixelUnshuffle of it`);
+      const { c } = await h.read(back, n, "round trip");
+      expect(maxAbsDiff(c, (await h.read(x, n, "x")).c), `unshuffle(shuffle(x)) = x for ${fmt(shape)} r=${r}`).toBe(0);
+    }
+  });
+});
+
+describe("concatChannels and sliceChannels", () => {
+  // planes of 35 and 1 (scalar copies), 16 and 4 (vec4 copies)
+  const PLANES: [number, number][] = [[7, 5], [1, 1], [4, 4], [2, 2]];
+  agreement(`concatenations and every slice of the result, planes ${PLANES.map((p) => p.join("×")).join(" ")}`, async (h) => {
+    const rng = new Rng(1500);
+    for (const [H, W] of PLANES) {
+      for (const [N, channels] of [[1, [3]], [2, [1, 4, 2]], [3, [12, 56]], [2, [5, 1, 1, 3, 2]]] as [number, number[]][]) {
+        const shapes = channels.map((C): Shape4 => [N, C, H, W]);
+        const xs = shapes.map((s) => h.up(rng.normals(sizeOf(s))));
+        const total = channels.reduce((a, c) => a + c, 0), yShape: Shape4 = [N, total, H, W];
+        const label = `${shapes.map(fmt).join(" + ")}`;
+        const y = h.both((b, s) => b.concatChannels(xs.map(s), shapes));
+        await h.exact(y, sizeOf(yShape), `concatChannels ${label}`);
+        // slicing the inputs back out gives them again
+        let start = 0;
+        for (const [k, C] of channels.entries()) {
+          const part = h.both((b, s) => b.sliceChannels(s(y), yShape, start, C));
+          await h.exact(part, sizeOf(shapes[k]!), `sliceChannels ${fmt(yShape)} at ${start}`);
+          expect(maxAbsDiff((await h.read(part, sizeOf(shapes[k]!), "part")).g, (await h.read(xs[k]!, sizeOf(shapes[k]!), "input")).g), `input ${k} of ${label} back`).toBe(0);
+          start += C;
+        }
+        // and a slice across the inputs' boundaries
+        if (total > 2) await h.exact(h.both((b, s) => b.sliceChannels(s(y), yShape, 1, total - 2)), N * (total - 2) * H * W, `sliceChannels ${fmt(yShape)} 1 … ${total - 2}`);
+      }
+    }
+  });
+});
+
 // ---------------------------------------------------------------- fused VID negative log-likelihood
 
 describe("nll and nllBackward (Laplace and Gaussian)", () => {
@@ -593,7 +645,7 @@ describe("more than 65535×256 elements (runtime.grid folds the launch into 2-D)
 
 describe("launches past the per-dimension workgroup limit (lowered to 3 for this test)", () => {
   // The convolutions loop their spatial workgroups, the elementwise kernels and sums fold into 2-D grids.
-  agreement("conv2d, convTranspose2d, conv2dWeightGrad, prelu, unary and sums", async (h) => {
+  agreement("conv2d, convTranspose2d, conv2dWeightGrad, prelu, unary, sums, pixelShuffle and concatChannels", async (h) => {
     const rt = gpu().rt;
     const saved = rt.maxGroups;
     rt.maxGroups = 3;
@@ -609,6 +661,8 @@ describe("launches past the per-dimension workgroup limit (lowered to 3 for this
       const slope = h.up([0.25]);
       await h.exact(h.both((b, s) => b.prelu(s(x), xShape, s(slope), false)), n, "prelu with 3 workgroups per dimension");
       await h.exact(h.both((b, s) => b.unary("square", s(x))), n, "square with 3 workgroups per dimension");
+      await h.exact(h.both((b, s) => b.pixelShuffle(s(x), [2, 9, 50, 29], 3)), n, "pixelShuffle ×3 with 3 workgroups per dimension");
+      await h.exact(h.both((b, s) => b.concatChannels([s(x), s(x)], [xShape, xShape])), 2 * n, "concatChannels with 3 workgroups per dimension");
       await h.agree(h.both((b, s) => b.sum(s(x), xShape, [true, false, true, true], 1)), 3, "per-channel sum with 3 workgroups per dimension");
       await h.agree(h.both((b, s) => b.sum(s(x), xShape, [false, true, false, false], 1)), n / 3, "channel sum with 3 workgroups per dimension");
     } finally {

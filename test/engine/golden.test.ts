@@ -1,5 +1,6 @@
-// Golden tests against PyTorch: conv2d, convTranspose2d, prelu, softplus (forward and every gradient) and
-// Adam (parameters after each of 5 steps), on the CPU float32 backend and on WebGPU. The fixtures in
+// Golden tests against PyTorch: conv2d, convTranspose2d, prelu, softplus, relu, leakyRelu, pixelShuffle, concat and
+// narrow (forward and every gradient) and Adam (parameters after each of 5 steps), on the CPU float32 backend and on
+// WebGPU; and kaimingNormal's statistics against kaiming_normal_'s (the random streams differ). The fixtures in
 // test/fixtures/engine/ were written by scripts/fixtures/engine_golden.py with torch (float32, CPU); these
 // tests read them and never need Python.
 //
@@ -11,7 +12,10 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Backend } from "../../engine/backend.ts";
-import { Adam, conv2d, convTranspose2d, CpuBackend, prelu, softplus, type Tensor, tensor, tidy } from "../../engine/index.ts";
+import {
+  Adam, concat, conv2d, convTranspose2d, CpuBackend, kaimingNormal, leakyRelu, narrow, pixelShuffle, prelu, relu, Rng, softplus, type Tensor, tensor,
+  tidy,
+} from "../../engine/index.ts";
 import { firstMismatch, maxAbsDiff, relErr, webGpuForFile } from "./util.ts";
 
 const REL_TOL = 1e-5;
@@ -54,6 +58,31 @@ interface SoftplusCase {
   dy: Arr;
   y: Arr;
   dx: Arr;
+}
+/** One input and its gradient: relu, leaky_relu (`slope`, null for torch's default), pixel_shuffle (`r`), narrow. */
+interface OneInputCase extends SoftplusCase {
+  slope?: number | null;
+  r?: number;
+  start?: number;
+  length?: number;
+}
+interface CatCase {
+  name: string;
+  xs: Arr[];
+  dy: Arr;
+  y: Arr;
+  dxs: Arr[];
+}
+interface KaimingCase {
+  name: string;
+  shape: number[];
+  negativeSlope: number;
+  mode: "fan_in" | "fan_out";
+  /** gain / √fan from torch's own calculate_gain and fan computation */
+  expectedStd: number;
+  /** torch's sample statistics */
+  mean: number;
+  std: number;
 }
 interface AdamCase {
   name: string;
@@ -122,8 +151,63 @@ async function runConv(be: Backend, key: string, c: ConvCase, transpose: boolean
   }
 }
 
+/** y = f(x) against torch, then x's gradient for torch's upstream gradient dy. */
+async function runOneInput(be: Backend, key: string, c: OneInputCase, f: (x: Tensor) => Tensor): Promise<(string | null)[]> {
+  const x = from(be, c.x, true);
+  try {
+    return await tidy(async () => {
+      const y = f(x);
+      const problems = [await compare(key, "y", y, c.y)];
+      y.backward(from(be, c.dy));
+      problems.push(await compare(key, "dx", x.grad, c.dx));
+      return problems;
+    });
+  } finally {
+    x.dispose();
+  }
+}
+
+const ONE_INPUT_OPS: { file: string; torch: string; f: (c: OneInputCase) => (x: Tensor) => Tensor }[] = [
+  { file: "relu.json", torch: "torch.nn.functional.relu", f: () => relu },
+  { file: "leaky_relu.json", torch: "torch.nn.functional.leaky_relu", f: (c) => (x) => leakyRelu(x, c.slope ?? undefined) },
+  { file: "pixel_shuffle.json", torch: "torch.nn.functional.pixel_shuffle", f: (c) => (x) => pixelShuffle(x, c.r!) },
+  { file: "narrow.json", torch: "torch.narrow(x, 1, start, length)", f: (c) => (x) => narrow(x, 1, c.start!, c.length!) },
+];
+
 for (const be of BACKENDS) {
   const t = test.skipIf(be.skip);
+
+  for (const op of ONE_INPUT_OPS) {
+    describe(`${be.name}: ${op.file.replace(".json", "")} vs ${op.torch}`, () => {
+      const fx = load<OneInputCase>(op.file);
+      for (const c of fx.cases) {
+        t(`${c.name}: x [${c.x.shape}] (torch ${fx.torch})`, async () => {
+          report(await runOneInput(be.get(), `${be.name} ${op.file.replace(".json", "")}`, c, op.f(c)));
+        });
+      }
+    });
+  }
+
+  describe(`${be.name}: concat vs torch.cat(xs, 1)`, () => {
+    const fx = load<CatCase>("cat.json");
+    for (const c of fx.cases) {
+      t(`${c.name}: ${c.xs.map((x) => `[${x.shape}]`).join(" ")} (torch ${fx.torch})`, async () => {
+        const b = be.get(), key = `${be.name} concat`;
+        const xs = c.xs.map((x) => from(b, x, true));
+        try {
+          report(await tidy(async () => {
+            const y = concat(xs);
+            const problems = [await compare(key, "y", y, c.y)];
+            y.backward(from(b, c.dy));
+            for (const [k, x] of xs.entries()) problems.push(await compare(key, `dx${k}`, x.grad, c.dxs[k]!));
+            return problems;
+          }));
+        } finally {
+          for (const x of xs) x.dispose();
+        }
+      });
+    }
+  });
 
   describe(`${be.name}: conv2d vs torch.nn.functional.conv2d`, () => {
     const fx = load<ConvCase>("conv2d.json");
@@ -218,3 +302,22 @@ for (const be of BACKENDS) {
     }
   });
 }
+
+describe("kaimingNormal vs torch.nn.init.kaiming_normal_: statistics (the random streams differ)", () => {
+  const fx = load<KaimingCase>("kaiming_normal.json");
+  for (const c of fx.cases) {
+    test(`${c.name}: [${c.shape}] (torch ${fx.torch})`, () => {
+      const w = kaimingNormal({ negativeSlope: c.negativeSlope, mode: c.mode })(c.shape, new Rng(11));
+      const n = w.length;
+      const mean = w.reduce((a, v) => a + v, 0) / n;
+      const std = Math.sqrt(w.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
+      // five standard errors: of a sample mean σ/√n, of a sample std about σ/√(2n)
+      const meanTol = (5 * c.expectedStd) / Math.sqrt(n), stdTol = 5 / Math.sqrt(2 * n);
+      expect(Math.abs(mean), `our mean ${mean}`).toBeLessThanOrEqual(meanTol);
+      expect(Math.abs(std / c.expectedStd - 1), `our std ${std} vs ${c.expectedStd}`).toBeLessThanOrEqual(stdTol);
+      // torch's own sample passes the same test, so the expected std is the one torch draws with
+      expect(Math.abs(c.mean), `torch's mean ${c.mean}`).toBeLessThanOrEqual(meanTol);
+      expect(Math.abs(c.std / c.expectedStd - 1), `torch's std ${c.std} vs ${c.expectedStd}`).toBeLessThanOrEqual(stdTol);
+    });
+  }
+});

@@ -6,14 +6,15 @@
 // Tolerance, per element of every input that requires grad:
 //     |analytic − numeric| ≤ 1e-6 · max(1, |numeric|)
 // (central-difference truncation error is O(h²) ≈ 1e-12 and round-off ≈ 1e-16·|L|/h ≈ 1e-10·|L|).
-// Kinks (abs at 0, clamp bounds, prelu at 0, l1 ties) are kept ≥ 1e-3 away from every input, far beyond h.
+// Kinks (abs, relu, leakyRelu and prelu at 0, clamp bounds, l1 ties) are kept ≥ 1e-3 away from every input, far
+// beyond h.
 
 import { describe, expect, test } from "bun:test";
 import type { UnaryOp } from "../../engine/backend.ts";
 import { CpuBackend, CpuStorage } from "../../engine/cpu/backend.ts";
 import {
-  abs, add, clamp, conv2d, conv2dPrelu, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, nllLoss, noGrad, prelu, sign, softplus, sqrt,
-  square, sub, sum, Tensor, tidy,
+  abs, add, clamp, concat, conv2d, conv2dPrelu, convTranspose2d, div, exp, l1Loss, leakyRelu, log, mean, mseLoss, mul, narrow, neg, nllLoss, noGrad,
+  pixelShuffle, prelu, relu, sign, softplus, sqrt, square, sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import { UNARY_OP_NAMES } from "../../engine/unary-table.ts";
 import { Rng } from "./util.ts";
@@ -217,6 +218,12 @@ describe("gradcheck: unary ops (float64 CPU)", () => {
       { name: "clamp(undefined, max) only", f: (t) => clamp(t, undefined, -0.3), input: () => clampData(-Infinity, -0.3) },
     ],
     sign: [{ name: "sign (inputs ≥ 1e-3 away from 0, where it jumps)", f: sign, input: () => awayFromZero(n, 1e-3, 2) }],
+    relu: [{ name: "relu (inputs ≥ 1e-3 away from 0)", f: relu, input: () => awayFromZero(n, 1e-3, 2) }],
+    leakyRelu: [
+      { name: "leakyRelu, default slope (inputs ≥ 1e-3 away from 0)", f: (t) => leakyRelu(t), input: () => awayFromZero(n, 1e-3, 2) },
+      { name: "leakyRelu(0.2)", f: (t) => leakyRelu(t, 0.2), input: () => awayFromZero(n, 1e-3, 2) },
+      { name: "leakyRelu(-0.7), a negative slope", f: (t) => leakyRelu(t, -0.7), input: () => awayFromZero(n, 1e-3, 2) },
+    ],
   };
   for (const op of UNARY_OP_NAMES) {
     const opCases = cases[op] ?? [];
@@ -248,6 +255,43 @@ describe("gradcheck: reshape (float64 CPU)", () => {
   test("reshape with -1, then a nonlinear op on the view", () => check((t) => square(t[0].reshape([2, -1])), [inp([2, 3, 2, 2])]));
   test("reshape of a computed tensor feeding a broadcast", () =>
     check((t) => mul(exp(t[0]).reshape([1, 3, 2, 2]), t[1]), [inp([12], uniform(12, -1, 1)), inp([1, 3, 1, 1])]));
+});
+
+describe("gradcheck: pixelShuffle (float64 CPU)", () => {
+  const cases: [number[], number][] = [[[2, 8, 3, 2], 2], [[1, 9, 2, 3], 3], [[1, 32, 2, 1], 4], [[4, 2, 3], 2], [[2, 3, 2, 2], 1]];
+  for (const [shape, r] of cases) test(`x [${shape}], r ${r}`, () => check((t) => pixelShuffle(t[0], r), [inp(shape)]));
+  test("after a conv, the ESPCN/CARN upsampler", () =>
+    check((t) => pixelShuffle(conv2d(t[0], t[1], t[2], { padding: 1 }), 2), [inp([1, 2, 4, 3]), inp([8, 2, 3, 3], randn(144, 0.3)), inp([8])]));
+});
+
+describe("gradcheck: concat and narrow along channels (float64 CPU)", () => {
+  test("concat of three inputs", () => check((t) => concat([t[0], t[1], t[2]]), [inp([2, 2, 3, 2]), inp([2, 1, 3, 2]), inp([2, 3, 3, 2])]));
+  test("concat with dim -3, one input needing no gradient", () =>
+    check((t) => concat([t[0], t[1]], -3), [inp([1, 2, 2, 3], undefined, false), inp([1, 4, 2, 3])]));
+  test("concat of one tensor with itself", () => check((t) => concat([t[0], t[0]]), [inp([2, 3, 2, 2])]));
+  test("concat of rank-2 inputs", () => check((t) => concat([t[0], t[1]]), [inp([3, 2]), inp([3, 5])]));
+  const narrows: [number[], number, number][] = [[[2, 5, 3, 2], 1, 3], [[2, 5, 3, 2], 0, 1], [[2, 5, 3, 2], 3, 2], [[2, 5, 3, 2], 0, 5], [[3, 4, 5], 2, 1]];
+  for (const [shape, start, length] of narrows) {
+    test(`narrow x [${shape}] channels ${start} … ${start + length - 1}`, () => check((t) => narrow(t[0], 1, start, length), [inp(shape)]));
+  }
+  test("a dense block: concat of the input and conv features, split again and recombined", () =>
+    check((t) => {
+      const features = concat([t[0], conv2d(t[0], t[1], t[2], { padding: 1 })]);
+      return mul(narrow(features, 1, 0, 3), narrow(features, 1, 2, 3));
+    }, [inp([1, 2, 4, 3]), inp([3, 2, 3, 3], randn(54, 0.3)), inp([3])]));
+});
+
+describe("gradcheck: residual connections, an input used twice (float64 CPU)", () => {
+  test("add(x, f(x)) with f = conv ∘ relu (VDSR's global residual)", () =>
+    check((t) => add(t[0], conv2d(relu(t[0]), t[1], t[2], { padding: 1 })), [inp([2, 2, 4, 3], awayFromZero(48, 1e-3, 2)), inp([2, 2, 3, 3], randn(36, 0.3)), inp([2])]));
+  test("a tensor reaching the loss along three paths: add(add(x, f(x)), g(x))", () =>
+    check((t) => add(add(t[0], leakyRelu(t[0], 0.1)), square(t[0])), [inp([2, 3, 2, 2], awayFromZero(24, 1e-3, 2))]));
+  test("the gradient of add(x, 2x) is exactly 3 everywhere", () => {
+    const x = Tensor.fromArray(randn(6), [2, 3], { backend: be, requiresGrad: true });
+    sum(add(x, mul(x, 2))).backward();
+    expect(Array.from((x.grad!.storage as CpuStorage).array)).toEqual([3, 3, 3, 3, 3, 3]);
+    x.dispose();
+  });
 });
 
 describe("gradcheck: losses (float64 CPU)", () => {

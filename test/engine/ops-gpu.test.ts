@@ -3,15 +3,16 @@
 //     ‖gpu − cpu‖ / ‖cpu‖ ≤ 1e-5
 // on shapes chosen to stress the kernels: odd sizes, sizes that are not multiples of the 64/256 workgroups,
 // batch > 1, strides 1–4, paddings 0–4, output paddings 0..stride−1, channels 1/12/56, kernels 1/3/5/9,
-// the FSRCNN layer shapes, and launches past 65535 workgroups (folded into a 2-D grid).
+// the FSRCNN layer shapes, launches past 65535 workgroups (folded into a 2-D grid), and for the channel ops planes
+// that are and are not whole vec4s.
 // Adam and SGD are compared over 5 steps the same way.
 
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Backend, UnaryOp } from "../../engine/backend.ts";
 import { CpuBackend } from "../../engine/cpu/backend.ts";
 import {
-  abs, Adam, add, clamp, conv2d, convTranspose2d, div, exp, l1Loss, log, mean, mseLoss, mul, neg, prelu, SGD, sign, softplus, sqrt, square,
-  sub, sum, Tensor, tidy,
+  abs, Adam, add, clamp, concat, conv2d, convTranspose2d, div, exp, l1Loss, leakyRelu, log, mean, mseLoss, mul, narrow, neg, pixelShuffle, prelu, relu,
+  SGD, sign, softplus, sqrt, square, sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import type { Optimizer } from "../../engine/optim.ts";
 import { convOutSize, convTransposeOutSize } from "../../engine/shape.ts";
@@ -218,6 +219,8 @@ describe("GPU vs CPU: add/sub/mul/div with broadcasting", () => {
 });
 
 const withFirst = (a: Float32Array, v: number): Float32Array => ((a[0] = v), a);
+/** every 5th element exactly 0 */
+const withZeros = (a: Float32Array): Float32Array => a.map((v, i) => (i % 5 === 4 ? 0 : v));
 
 interface UnaryCase {
   name: string;
@@ -244,6 +247,13 @@ const UNARY_CASES: Record<UnaryOp, UnaryCase[]> = {
     { name: "clamp(max -0.2)", f: (t) => clamp(t, undefined, -0.2), input: (n) => withFirst(rng.normals(n), -1) },
   ],
   sign: [{ name: "sign", f: sign, input: (n) => awayFromZero(n, 1e-3), zeroGradient: true }],
+  // exact zeros included: both backends take the same side at the kink; the first element is positive
+  relu: [{ name: "relu", f: relu, input: (n) => withFirst(withZeros(rng.normals(n)), 1) }],
+  leakyRelu: [
+    { name: "leakyRelu (default slope)", f: (t) => leakyRelu(t), input: (n) => withZeros(rng.normals(n)) },
+    { name: "leakyRelu(0.3)", f: (t) => leakyRelu(t, 0.3), input: (n) => withZeros(rng.normals(n)) },
+    { name: "leakyRelu(-1.5)", f: (t) => leakyRelu(t, -1.5), input: (n) => withZeros(rng.normals(n)) },
+  ],
 };
 
 describe("GPU vs CPU: unary ops", () => {
@@ -257,6 +267,35 @@ describe("GPU vs CPU: unary ops", () => {
       });
     }
   }
+});
+
+describe("GPU vs CPU: pixelShuffle", () => {
+  const cases: [number[], number][] = [[[3, 12, 7, 5], 2], [[2, 9, 11, 13], 3], [[1, 16, 17, 3], 4], [[2, 8, 1, 1], 2], [[18, 5, 7], 3], [[2, 5, 3, 9], 1]];
+  for (const [shape, r] of cases) it(`x [${shape}], r ${r}`, () => agree((t) => pixelShuffle(t[0], r), [inp(shape)]));
+  it("conv → pixelShuffle, the sub-pixel upsampler: x [2,12,9,7], 12 → 4·3² channels", () =>
+    agree((t) => pixelShuffle(conv2d(t[0], t[1], t[2], { padding: 1 }), 3), [inp([2, 12, 9, 7]), inp([36, 12, 3, 3], rng.normals(3888, 0.1)), inp([36])]));
+});
+
+describe("GPU vs CPU: concat and narrow along channels", () => {
+  // planes of 35 (scalar copies) and 16 (vec4 copies)
+  for (const [H, W] of [[7, 5], [4, 4]]) {
+    it(`concat of [2,3,${H},${W}] [2,1,${H},${W}] [2,5,${H},${W}], the middle one needing no gradient`, () =>
+      agree((t) => concat([t[0], t[1], t[2]]), [inp([2, 3, H, W]), inp([2, 1, H, W], undefined, false), inp([2, 5, H, W])]));
+    it(`concat of one [3,2,${H},${W}] tensor with itself`, () => agree((t) => concat([t[0], t[0]]), [inp([3, 2, H, W])]));
+    it(`narrow of [3,12,${H},${W}] at starts 0, 5 and 11`, async () => {
+      for (const [start, length] of [[0, 4], [5, 6], [11, 1]]) await agree((t) => narrow(t[0], 1, start, length), [inp([3, 12, H, W])]);
+    });
+  }
+  it("concat and narrow of rank-2 and rank-3 tensors", async () => {
+    await agree((t) => concat([t[0], t[1]]), [inp([5, 3]), inp([5, 257])]);
+    await agree((t) => narrow(t[0], 1, 2, 7), [inp([3, 12, 13])]);
+  });
+  it("a CARN-style cascade: concat of features, 1×1 conv, split", () =>
+    agree((t) => {
+      const h = relu(conv2d(t[0], t[1], t[2], { padding: 1 }));
+      const fused = conv2d(concat([t[0], h]), t[3], t[4]);
+      return add(narrow(fused, 1, 0, 6), narrow(fused, 1, 6, 6));
+    }, [inp([2, 12, 9, 7]), inp([12, 12, 3, 3], rng.normals(1296, 0.1)), inp([12]), inp([12, 24, 1, 1], rng.normals(288, 0.2)), inp([12])]));
 });
 
 describe("GPU vs CPU: sum and mean", () => {
