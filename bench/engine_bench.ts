@@ -1,11 +1,20 @@
-// The engine's side of bench/run.ts: runs the canonical workloads (B0–B3, see bench/workloads.ts) on our
-// engine and prints one JSON line per workload, like the peers in bench/peers/. Normally spawned by
-// bench/run.ts; can be run alone:
+// The engine's side of bench/run.ts: runs the canonical workloads (B0–B3 and the loops L0–L3, see
+// bench/workloads.ts) on our engine and prints one JSON line per workload, like the peers in bench/peers/.
+// Normally spawned by bench/run.ts; can be run alone:
 //   bun bench/engine_bench.ts [--only B1,B3] [--runs 5] [--warmup 2] [--backend webgpu|cpu] [--serve]
+//                             [--data DIR (L0–L2)] [--photo PATH (L3)]
 
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { Adam, l1Loss, noGrad, Tensor, tidy, type Backend } from "../engine/index.ts";
+import { readImage } from "../image/decode.ts";
+import { writeImage } from "../image/encode.ts";
+import { defaultTile, tileMargin, upscaleImage } from "../infer/upscale.ts";
 import { studentLoss, teacherLoss } from "../losses/pisr.ts";
 import { PisrModel } from "../models/pisr.ts";
+import { ensurePhoto } from "./lib/photo.ts";
+import { createTrainIteration } from "./lib/train-iteration.ts";
 import { median, randomArray } from "./lib/util.ts";
 import { parseWorkerArgs, W } from "./workloads.ts";
 
@@ -34,13 +43,20 @@ emit({ meta: true, impl: "engine", backend: backendName, adapter: description, b
 interface Prepared {
   step(): Promise<void>;
   dispose(): void;
+  /** what the result line says besides the times (the L workloads: their data, sizes, preparation time) */
+  about?: Record<string, unknown>;
 }
+
+const ROOT = join(import.meta.dir, "..");
+const LOOP_MODES = { L0: "teacher", L1: "baseline", L2: "student" } as const;
 
 const S = W.scale;
 const opts = { backend: be };
 const input = (shape: number[], seed: number) => Tensor.fromArray(randomArray(shape.reduce((a, b) => a * b, 1), seed, 0, 1), shape, opts);
 
-function prepare(name: string): Prepared {
+async function prepare(name: string): Promise<Prepared> {
+  if (name in LOOP_MODES) return prepareLoop(name as keyof typeof LOOP_MODES);
+  if (name === "L3") return prepareUpscale();
   const { batch: B, lrPatch: P } = W.train;
   const lrShape = [B, 1, P, P], hrShape = [B, 1, P * S, P * S];
   if (name === "B1") {
@@ -94,6 +110,54 @@ function prepare(name: string): Prepared {
   throw new Error(`unknown workload ${name}`);
 }
 
+/**
+ * L0–L2: train/trainer.ts's iteration (bench/lib/train-iteration.ts) at ×4, HR patch 96, batch 16, the recipe's
+ * defaults otherwise, on the training images with every one decoded beforehand (as after a run's first epoch).
+ */
+async function prepareLoop(name: keyof typeof LOOP_MODES): Promise<Prepared> {
+  const t0 = performance.now();
+  const data = args.data ?? resolve(ROOT, W.loop.data);
+  const it = await createTrainIteration(
+    { mode: LOOP_MODES[name], scale: S, patch: W.loop.hrPatch, batch: W.loop.batch, train: [data] },
+    be, { preload: true, warn: (m) => console.error(m) },
+  );
+  return {
+    step: async () => {
+      await it.run();
+    },
+    dispose: () => it.dispose(),
+    about: { data, images: it.sampler.imageCount, parameters: it.parameterCount, prepare_ms: performance.now() - t0 },
+  };
+}
+
+/**
+ * L3: what `upscale --input PHOTO --output OUT.png` does with a ×4 baseline (train/upscale-command.ts, minus its
+ * argument checks and messages): read and decode the photo, upscaleImage (YCbCr, Y through the network in the
+ * device's default tiles, Cb/Cr by MATLAB bicubic, back to RGB), encode the PNG and write it. Random weights.
+ */
+async function prepareUpscale(): Promise<Prepared> {
+  const photo = args.photo ?? ensurePhoto();
+  const model = new PisrModel("baseline", { scale: S }, opts);
+  const out = join(tmpdir(), `pisr-bench-l3-${process.pid}.png`);
+  let size = "";
+  const margin = tileMargin(model.config);
+  return {
+    step: async () => {
+      const img = readImage(photo);
+      const big = await upscaleImage(model, be, img);
+      writeImage(out, big);
+      size = `${img.width}×${img.height} → ${big.width}×${big.height}`;
+    },
+    dispose: () => {
+      model.dispose();
+      rmSync(out, { force: true });
+    },
+    get about() {
+      return { photo, size, tile: defaultTile(be, model.config.d, margin), margin };
+    },
+  };
+}
+
 function trainStep(opt: Adam, lossOf: () => Tensor): () => Promise<void> {
   return async () => {
     const loss = opt.minimize(lossOf);
@@ -120,7 +184,7 @@ function emitResult(name: string, times: number[], extra: Record<string, unknown
 
 /** Step by step on request (--serve; the protocol is in bench/workloads.ts, parseWorkerArgs). */
 async function serve(name: string): Promise<void> {
-  const p = prepare(name);
+  const p = await prepare(name);
   const firstMs = await timed(p);
   for (let i = 1; i < args.warmup; i++) await p.step();
   emit({ ready: name, first_ms: firstMs });
@@ -135,12 +199,12 @@ async function serve(name: string): Promise<void> {
   }
   p.dispose();
   if (!times.length) throw new Error("--serve: ended before any step");
-  emitResult(name, times, { warmup: args.warmup, first_ms: firstMs, paired: true });
+  emitResult(name, times, { warmup: args.warmup, first_ms: firstMs, paired: true, ...p.about });
 }
 
 if (args.serve) await serve(args.only[0]);
 else for (const name of args.only) {
-  const p = prepare(name);
+  const p = await prepare(name);
   const firstMs = await timed(p);
   // Only the CPU reference's slow steps get fewer runs (unless --runs was given); WebGPU always does --runs.
   const slow = backendName === "cpu" && firstMs >= 15000;
@@ -150,6 +214,6 @@ else for (const name of args.only) {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(await timed(p));
   p.dispose();
-  emitResult(name, times, { warmup, first_ms: firstMs, ...(runs < args.runs ? { note: "step > 15 s" } : {}) });
+  emitResult(name, times, { warmup, first_ms: firstMs, ...(runs < args.runs ? { note: "step > 15 s" } : {}), ...p.about });
 }
 destroy();

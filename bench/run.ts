@@ -1,5 +1,7 @@
 // Whole-workload benchmark: the canonical PISR workloads (B0–B3, bench/workloads.ts) on our engine and on
-// two peers, in one run so the ratios are fair:
+// two peers, in one run so the ratios are fair; and the loops people actually run (L0–L3: train/trainer.ts's
+// iteration on real images, the upscale command on a photo; bench/README.md "Loop workloads"), on the engine
+// and PyTorch only:
 //   engine   this repository's engine on WebGPU (Bun + bun-webgpu → Dawn → lavapipe); --cpu adds the CPU reference
 //   pytorch  PyTorch CPU (Debian's python3-torch at /usr/bin/python3): bench/peers/torch_bench.py; on a machine
 //            with an NVIDIA GPU, --torch-device cuda (and --python for a CUDA build of torch) makes it PyTorch-CUDA
@@ -9,6 +11,8 @@
 //   bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup 2] [--impls engine,pytorch,tfjs] [--cpu] [--json]
 //                    [--interleave steps|workloads] [--out bench/out/run.json] [--results bench/RESULTS.md]
 //                    [--torch-device cpu|cuda] [--python /usr/bin/python3]
+//                    [--data ../shared/data/train/bsds400] [--photo PATH]     (L0–L2's images, L3's photo)
+//   bun bench/run.ts --only L0,L1,L2,L3 …
 //
 // Every implementation runs in its own process, one workload at a time, workloads interleaved across
 // implementations (B0 on each, then B1 on each, …) so a change of machine load hits all of them alike. The engine
@@ -20,10 +24,12 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { readImageInfo } from "../image/decode.ts";
 import { lastWords, runPaired, type Worker } from "./lib/paired.ts";
+import { ensurePhoto } from "./lib/photo.ts";
 import { fmt, machineInfo } from "./lib/util.ts";
-import { DESCRIPTIONS, FLOP_FORMULA, parseWorkloadList, WORKLOADS, type WorkloadName, workloadFlops } from "./workloads.ts";
+import { DEFAULT_WORKLOADS, DESCRIPTIONS, FLOP_FORMULA, isLoopWorkload, parseWorkloadList, W, WORKLOADS, type WorkloadName, workloadFlops } from "./workloads.ts";
 
 interface Options {
   only: WorkloadName[];
@@ -38,12 +44,15 @@ interface Options {
   /** where the PyTorch peer runs, and the Python that imports torch */
   torchDevice: "cpu" | "cuda";
   python: string;
+  /** L0–L2: the training images (default W.loop.data); L3: the photo (default bench/lib/photo.ts builds one) */
+  data: string | null;
+  photo: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    only: [...WORKLOADS], runs: null, warmup: null, impls: ["engine", "pytorch", "tfjs"], cpu: false, json: false, out: "bench/out/run.json", results: null,
-    interleave: "steps", torchDevice: "cpu", python: "/usr/bin/python3",
+    only: [...DEFAULT_WORKLOADS], runs: null, warmup: null, impls: ["engine", "pytorch", "tfjs"], cpu: false, json: false, out: "bench/out/run.json", results: null,
+    interleave: "steps", torchDevice: "cpu", python: "/usr/bin/python3", data: null, photo: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -78,9 +87,12 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case "--python": o.python = v(); break;
+      case "--data": o.data = resolve(v()); break;
+      case "--photo": o.photo = resolve(v()); break;
       case "-h":
       case "--help":
-        console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--interleave steps|workloads] [--out PATH] [--results PATH] [--torch-device cpu|cuda] [--python PATH]");
+        console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--interleave steps|workloads] [--out PATH] [--results PATH] [--torch-device cpu|cuda] [--python PATH] [--data DIR] [--photo PATH]");
+        console.log(`  default --only ${DEFAULT_WORKLOADS.join(",")}; the loops: --only L0,L1,L2,L3 (engine and PyTorch only)`);
         for (const w of WORKLOADS) console.log(`  ${w}  ${DESCRIPTIONS[w]}`);
         process.exit(0);
       default:
@@ -113,17 +125,25 @@ interface Runner {
   cwd?: string;
   /** takes --serve (step by step on request; bench/workloads.ts, parseWorkerArgs) */
   serves?: boolean;
+  /** false for the workloads it does not implement (TF.js: the L loops); all when absent */
+  supports?: (w: WorkloadName) => boolean;
 }
 
 const ROOT = join(import.meta.dir, "..");
 const BUN = process.execPath;
 const TFJS_DIR = join(ROOT, "bench/peers/tfjs");
 
+/** L0–L2 get the training images, L3 the photo (absolute paths, the same for every worker) */
+function loopFlags(w: WorkloadName, o: Options): string[] {
+  if (w === "L3") return ["--photo", photoPath ?? ""];
+  return isLoopWorkload(w) ? ["--data", o.data ?? resolve(ROOT, W.loop.data)] : [];
+}
+
 function runners(o: Options): Runner[] {
   const all: Runner[] = [];
   if (o.impls.includes("engine")) {
-    all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", serves: true, unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "webgpu", ...x] });
-    if (o.cpu) all.push({ impl: "engine", backend: "cpu", label: "engine (CPU ref.)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "cpu", ...x] });
+    all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", serves: true, unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "webgpu", ...loopFlags(w, o), ...x] });
+    if (o.cpu) all.push({ impl: "engine", backend: "cpu", label: "engine (CPU ref.)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "cpu", ...loopFlags(w, o), ...x] });
   }
   if (o.impls.includes("pytorch")) {
     // a bare name (python3) is looked up on PATH
@@ -137,12 +157,12 @@ function runners(o: Options): Runner[] {
         const r = Bun.spawnSync([python, "-c", check], { stdout: "ignore", stderr: "pipe" });
         return r.exitCode === 0 ? null : `${python} cannot ${cuda ? "run torch on CUDA" : "import torch (apt-get install python3-torch)"}: ${r.stderr.toString().trim().split("\n").pop()}`;
       },
-      command: (w, x) => [python, join(ROOT, "bench/peers/torch_bench.py"), "--only", w, ...(cuda ? ["--device", "cuda"] : []), ...x],
+      command: (w, x) => [python, join(ROOT, "bench/peers/torch_bench.py"), "--only", w, ...(cuda ? ["--device", "cuda"] : []), ...loopFlags(w, o), ...x],
     });
   }
   if (o.impls.includes("tfjs"))
     all.push({
-      impl: "tfjs", backend: "webgpu", label: "TF.js (WebGPU)", cwd: TFJS_DIR,
+      impl: "tfjs", backend: "webgpu", label: "TF.js (WebGPU)", cwd: TFJS_DIR, supports: (w) => !isLoopWorkload(w),
       unavailable: () => {
         if (Bun.which("node") === null) return "node not found on PATH (TF.js runs on Node: dawn.node segfaults inside Bun)";
         for (const p of ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-webgpu", "webgpu"])
@@ -175,6 +195,26 @@ async function runOne(r: Runner, w: WorkloadName, o: Options): Promise<{ lines: 
 }
 
 const o = parseArgs(process.argv.slice(2));
+// L3's photo, built (bench/lib/photo.ts) before any worker starts, so that every implementation reads the same file
+let photoPath: string | null = o.photo;
+let photoError: string | null = null;
+if (o.only.includes("L3") && !photoPath) {
+  try {
+    photoPath = ensurePhoto();
+  } catch (e) {
+    photoError = `the L3 photo: ${(e as Error).message}`;
+  }
+}
+let photoSize: { width: number; height: number } | undefined;
+if (o.only.includes("L3") && photoPath && !photoError) {
+  try {
+    photoSize = readImageInfo(photoPath);
+  } catch (e) {
+    photoError = `the L3 photo: ${(e as Error).message}`;
+  }
+}
+/** nominal FLOPs of a workload; L3's for the photo it really upscales */
+const flopsOf = (w: WorkloadName) => workloadFlops(w, w === "L3" ? photoSize : undefined);
 const machine = machineInfo();
 const t0 = performance.now();
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -199,7 +239,7 @@ function collect(r: Runner, w: WorkloadName, lines: Record<string, unknown>[], e
     if (l.meta) metas.set(r.label, l);
     else if (l.name === w) {
       const res = l as Result;
-      res.gflops = workloadFlops(w) / (res.median_ms * 1e6);
+      res.gflops = flopsOf(w) / (res.median_ms * 1e6);
       results.push(res);
       if (o.json) console.log(JSON.stringify(res));
       log(`    ${r.label}: median ${fmt(res.median_ms)} ms over ${res.runs} runs`);
@@ -216,6 +256,11 @@ const engineGpu = available.find((r) => r.impl === "engine" && r.backend === "we
 const torch = available.find((r) => r.impl === "pytorch");
 const pair = o.interleave === "steps" && engineGpu?.serves && torch?.serves ? [engineGpu, torch] : null;
 for (const w of o.only) {
+  if (w === "L3" && photoError) {
+    failures.push(photoError);
+    log(`${stamp()} L3 skipped: ${photoError}`);
+    continue;
+  }
   if (pair) {
     log(`${stamp()} ${w} on ${pair[0].label} and ${pair[1].label}, step by step … (${load()})`);
     const workers = pair.map((r): Worker => ({ label: r.label, command: (x) => r.command(w, x), cwd: r.cwd ?? ROOT }));
@@ -231,7 +276,7 @@ for (const w of o.only) {
     }
   }
   for (const r of available) {
-    if (pair?.includes(r)) continue;
+    if (pair?.includes(r) || r.supports?.(w) === false) continue;
     log(`${stamp()} ${w} on ${r.label} … (${load()})`);
     const { lines, error } = await runOne(r, w, o);
     collect(r, w, lines, error);
@@ -262,7 +307,7 @@ for (const w of o.only)
   for (const r of rs) {
     const x = find(w, r.impl, r.backend);
     if (x) md.push(`| ${w} | ${r.label} | ${fmt(x.median_ms)} | ${fmt(x.min_ms)}–${fmt(x.max_ms)} | ${x.runs}${x.note ? ` (${x.note})` : ""} | ${fmt(x.gflops!)} |`);
-    else md.push(`| ${w} | ${r.label} | — | — | — | ${unavailable.has(r.label) ? "unavailable" : "failed"} |`);
+    else md.push(`| ${w} | ${r.label} | — | — | — | ${r.supports?.(w) === false ? "not implemented" : unavailable.has(r.label) ? "unavailable" : "failed"} |`);
   }
 md.push("");
 md.push("Ratios (time of our engine on WebGPU ÷ time of the peer: > 1 means the engine is slower):");
@@ -273,20 +318,25 @@ for (const w of o.only) {
   const e = find(w, "engine", "webgpu"), p = find(w, "pytorch", o.torchDevice), t = find(w, "tfjs", "webgpu");
   const ratio = (a?: Result, b?: Result) => (a && b ? `${fmt(a.median_ms / b.median_ms)}` : "—");
   const paired = pair ? ` ${pairedRatios.has(w) ? fmt(pairedRatios.get(w)!) : "—"} |` : "";
-  md.push(`| ${w} | ${fmt(workloadFlops(w) / 1e9)} | ${ratio(e, p)} |${paired} ${ratio(e, t)} |`);
+  md.push(`| ${w} | ${fmt(flopsOf(w) / 1e9)} | ${ratio(e, p)} |${paired} ${ratio(e, t)} |`);
 }
 md.push("");
-if (o.only.includes("B1") && o.only.includes("B2")) {
+for (const [plain, student, what] of [["B1", "B2", "step"], ["L1", "L2", "iteration"]] as const) {
+  if (!o.only.includes(plain) || !o.only.includes(student)) continue;
   const parts: string[] = [];
   for (const r of rs) {
-    const b1 = find("B1", r.impl, r.backend), b2 = find("B2", r.impl, r.backend);
+    const b1 = find(plain, r.impl, r.backend), b2 = find(student, r.impl, r.backend);
     if (b1 && b2) parts.push(`${r.label} ${fmt(b2.gflops!)} vs ${fmt(b1.gflops!)}`);
   }
-  if (parts.length) md.push(`GFLOP/s of B2 (student step) vs B1 (plain FSRCNN step): ${parts.join("; ")}.`, "");
+  if (parts.length) md.push(`GFLOP/s of ${student} (student ${what}) vs ${plain} (plain FSRCNN ${what}): ${parts.join("; ")}.`, "");
 }
-for (const w of o.only) md.push(`* ${w}: ${DESCRIPTIONS[w]}; ${fmt(workloadFlops(w) / 1e9)} GFLOP nominal`);
+for (const w of o.only) md.push(`* ${w}: ${DESCRIPTIONS[w]}; ${fmt(flopsOf(w) / 1e9)} GFLOP nominal`);
 md.push("", `GFLOP/s = nominal FLOPs ÷ median time. ${FLOP_FORMULA}.`);
 md.push("Times are wall-clock per step, each including the readback of its result (the loss value; B3: the whole output image), after warm-up; medians of the timed runs.");
+const loopData = o.only.some((w) => isLoopWorkload(w) && w !== "L3") ? `L0–L2 sampled ${o.data ?? resolve(ROOT, W.loop.data)}` : null;
+const loopPhoto = o.only.includes("L3") && photoPath ? `L3 upscaled ${photoPath}${photoSize ? ` (${photoSize.width}×${photoSize.height})` : ""}` : null;
+if (loopData || loopPhoto) md.push(`${[loopData, loopPhoto].filter(Boolean).join("; ")}.`);
+if (o.only.some(isLoopWorkload)) md.push("L0–L2: one whole training iteration each (batch sampled from decoded images, augmented, uploaded; the step; every loss term read back); L3: one photo from PNG file to PNG file. What each side includes: bench/README.md, \"Loop workloads\".");
 if (pair) md.push(`The engine (WebGPU) and PyTorch ran side by side, alternating step by step (engine first in even pairs, PyTorch first in odd ones, ${PAIR_GAP_MS} ms apart); the other implementations ran one after the other.`);
 for (const [label, why] of unavailable) md.push("", `**${label} unavailable:** ${why}`);
 for (const f of failures) md.push("", `**failed:** ${f}`);
@@ -294,7 +344,7 @@ const table = md.join("\n");
 console.log(table);
 
 mkdirSync(dirname(o.out), { recursive: true });
-writeFileSync(o.out, JSON.stringify({ machine: { ...machine, loadEnd, adapter, wallSeconds: Math.round(wallS) }, metas: Object.fromEntries(metas), unavailable: Object.fromEntries(unavailable), failures, flopFormula: FLOP_FORMULA, flops: Object.fromEntries(o.only.map((w) => [w, workloadFlops(w)])), results, pairedRatios: Object.fromEntries(pairedRatios) }, null, 2));
+writeFileSync(o.out, JSON.stringify({ machine: { ...machine, loadEnd, adapter, wallSeconds: Math.round(wallS) }, metas: Object.fromEntries(metas), unavailable: Object.fromEntries(unavailable), failures, flopFormula: FLOP_FORMULA, flops: Object.fromEntries(o.only.map((w) => [w, flopsOf(w)])), results, pairedRatios: Object.fromEntries(pairedRatios) }, null, 2));
 log(`JSON written to ${o.out}`);
 if (o.results) {
   const command = `bun bench/run.ts${process.argv.slice(2).filter((a) => a !== "--results" && a !== o.results).map((a) => ` ${a}`).join("")}`;

@@ -1,10 +1,16 @@
 // The canonical workloads of bench/run.ts (all single-channel Y, FSRCNN d=56 s=12 m=4, ×4), their nominal
 // FLOP counts, and the argument parsing the engine worker shares with the peers' command lines.
 //
+// B: the network steps alone, on fixed random tensors already on the device:
 //   B0  PISR teacher step: encoder on the HR patch + FSRCNN decoder, L1(out, HR) + 1e-4·L1(encoded, LR), Adam
 //   B1  FSRCNN training step: batch 16, LR 48×48 → HR 192×192, L1, Adam
 //   B2  PISR student step: frozen teacher forward on HR (no grad) + student forward/backward + VID (Laplace), Adam
 //   B3  FSRCNN inference: one 480×270 Y image → 1920×1080
+// L: what users run, whole loops (bench/README.md, "Loop workloads"): one iteration of train/trainer.ts at ×4,
+// HR patch 96, batch 16, on real training images (sampling, augmentation, upload, the step, every loss term read
+// back), and one `upscale` of a photo from file to file:
+//   L0  PISR teacher iteration    L1  FSRCNN baseline iteration    L2  PISR student iteration (VID Laplace)
+//   L3  upscale a 2000×1336 photo ×4: PNG decode, RGB→YCbCr, network on Y, Cb/Cr bicubic, RGB, PNG encode + write
 
 export const W = {
   scale: 4,
@@ -13,16 +19,32 @@ export const W = {
   m: 4,
   train: { batch: 16, lrPatch: 48 },
   infer: { width: 480, height: 270 },
+  /** the L workloads: train/trainer.ts's iteration as the ×4 runs use it, and the photo L3 upscales */
+  loop: {
+    batch: 16,
+    hrPatch: 96,
+    /** the training images, relative to the repository root */
+    data: "../shared/data/train/bsds400",
+    photo: { width: 2000, height: 1336 },
+  },
 } as const;
 
-export const WORKLOADS = ["B0", "B1", "B2", "B3"] as const;
+export const WORKLOADS = ["B0", "B1", "B2", "B3", "L0", "L1", "L2", "L3"] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
+/** what bench/run.ts and the workers run when not told (--only): the B workloads; the L ones take minutes each */
+export const DEFAULT_WORKLOADS: readonly WorkloadName[] = ["B0", "B1", "B2", "B3"];
+/** the loop workloads (the trainer's iteration, the upscale command), which only the engine and PyTorch implement */
+export const isLoopWorkload = (w: string): boolean => w.startsWith("L");
 
 export const DESCRIPTIONS: Record<WorkloadName, string> = {
   B0: "PISR teacher step ×4 (encoder on HR 192² + FSRCNN, L1 + 1e-4·imitation, Adam), batch 16",
   B1: "FSRCNN ×4 training step (LR 48² → HR 192², L1, Adam), batch 16",
   B2: "PISR student step ×4 (frozen teacher fwd on HR + student fwd/bwd + VID Laplace, Adam), batch 16",
   B3: "FSRCNN ×4 inference 480×270 → 1920×1080, batch 1",
+  L0: "PISR teacher training iteration ×4 as train/trainer.ts runs it (bsds400 batch of HR 96² patches, flips/transpose, upload, encoder + FSRCNN, L1 + 1e-4·imitation, Adam, 3 loss terms read back), batch 16",
+  L1: "FSRCNN ×4 training iteration as train/trainer.ts runs it (bsds400 batch of LR 24² → HR 96² patches, flips/transpose, upload, L1, Adam, loss read back), batch 16",
+  L2: "PISR student training iteration ×4 as train/trainer.ts runs it (bsds400 batch, flips/transpose, upload, frozen teacher fwd on HR + student fwd/bwd + VID Laplace, Adam, 3 loss terms read back), batch 16",
+  L3: `upscale ×4 of a ${W.loop.photo.width}×${W.loop.photo.height} photo, file to file (PNG decode, RGB→YCbCr, FSRCNN on Y, Cb/Cr bicubic, YCbCr→RGB, PNG encode + write of ${W.loop.photo.width * 4}×${W.loop.photo.height * 4}), random weights`,
 };
 
 /** One convolution of a workload: multiply-adds of its forward, and how many times that cost is paid. */
@@ -62,36 +84,65 @@ function vidConvs(N: number, H: number, Wd: number): ConvCost[] {
   return ["mean.0", "mean.2", "var.0", "var.2"].map((l) => ({ layer: `vid ${l} 1×1 ${d}→${d}`, macs: px * d * d, factor: 3 }));
 }
 
-export function convCosts(name: WorkloadName): ConvCost[] {
-  const { batch: N, lrPatch: P } = W.train;
-  switch (name) {
-    case "B1":
+/** The convolutions of one training step of `stage` on N LR patches of P×P (HR: P·scale). */
+function trainingConvs(stage: "teacher" | "baseline" | "student", N: number, P: number): ConvCost[] {
+  switch (stage) {
+    case "baseline":
       return fsrcnnConvs(N, P, P, 2, 3);
-    case "B0":
+    case "teacher":
       // the decoder's first conv takes the encoder's output, which needs a gradient: every decoder conv is ×3
       return [...encoderConvs(N, P, P, 2, 3), ...fsrcnnConvs(N, P, P, 3, 3)];
-    case "B2":
+    case "student":
       return [
         ...encoderConvs(N, P, P, 1, 1).map((c) => ({ ...c, layer: `teacher ${c.layer}` })),
         ...fsrcnnConvs(N, P, P, 1, 1, "teacher "),
         ...fsrcnnConvs(N, P, P, 2, 3, "student "),
         ...vidConvs(N, P, P),
       ];
+  }
+}
+
+/** The size of the photo L3 upscales (W.loop.photo unless another one was given: bench/run.ts --photo). */
+export interface PhotoSize {
+  width: number;
+  height: number;
+}
+
+export function convCosts(name: WorkloadName, photo: PhotoSize = W.loop.photo): ConvCost[] {
+  const { batch: N, lrPatch: P } = W.train;
+  const { batch: LN, hrPatch } = W.loop, LP = hrPatch / W.scale;
+  switch (name) {
+    case "B0":
+      return trainingConvs("teacher", N, P);
+    case "B1":
+      return trainingConvs("baseline", N, P);
+    case "B2":
+      return trainingConvs("student", N, P);
     case "B3":
       return fsrcnnConvs(1, W.infer.height, W.infer.width, 1, 1);
+    case "L0":
+      return trainingConvs("teacher", LN, LP);
+    case "L1":
+      return trainingConvs("baseline", LN, LP);
+    case "L2":
+      return trainingConvs("student", LN, LP);
+    case "L3":
+      // the network's forward on the whole photo's Y; the margins the tiles overlap by are not counted
+      return fsrcnnConvs(1, photo.height, photo.width, 1, 1);
   }
 }
 
 /** Nominal FLOPs of one unit of work: Σ over its convolutions of 2 · MACs · factor (bias, PReLU, loss, Adam not counted). */
-export function workloadFlops(name: WorkloadName): number {
-  return convCosts(name).reduce((a, c) => a + 2 * c.macs * c.factor, 0);
+export function workloadFlops(name: WorkloadName, photo?: PhotoSize): number {
+  return convCosts(name, photo).reduce((a, c) => a + 2 * c.macs * c.factor, 0);
 }
 
 export const FLOP_FORMULA =
   "FLOPs = Σ_conv 2·MACs·f, MACs(conv) = N·O·Ho·Wo·C·k², MACs(transposed conv) = N·C·H·W·O·k²; " +
   "f = 1 for a forward only (B3, B2's frozen teacher), 3 for a trained conv (forward + dX + dW), 2 for a trained conv " +
   "whose input is the data (no dX: the first conv of B1 and of B2's student, the encoder's first conv in B0); " +
-  "bias, PReLU, losses and Adam are not counted";
+  "bias, PReLU, losses and Adam are not counted; L0–L2 count as B0–B2 at LR 24² (HR patch 96); L3 counts the network's " +
+  "forward on the whole photo only (not the tiles' overlap, decode, colour conversion, chroma bicubic or PNG encode)";
 
 export interface WorkerArgs {
   only: WorkloadName[];
@@ -101,6 +152,10 @@ export interface WorkerArgs {
   backend: string;
   /** serve one workload step by step over stdin/stdout (bench/run.ts's paired mode; the protocol is described at parseWorkerArgs) */
   serve: boolean;
+  /** L0–L2: the folder of training images (default W.loop.data); null when not given */
+  data: string | null;
+  /** L3: the photo to upscale (default: bench/lib/photo.ts builds it); null when not given */
+  photo: string | null;
 }
 
 export function parseWorkloadList(s: string): WorkloadName[] {
@@ -110,14 +165,15 @@ export function parseWorkloadList(s: string): WorkloadName[] {
 }
 
 /**
- * --only B0,B1 --runs N --warmup N --backend X [--serve] (the same flags the peers take). With --serve a worker
- * prepares its one workload, runs the warm-up steps and prints {"ready": name}; then each line "step" on stdin runs
- * one timed step and prints {"step_ms": t}, and "end" prints the usual result line (over the served steps) and
- * exits. bench/run.ts alternates two such workers step by step, so that a slow minute of this shared machine
- * falls on both sides of a ratio alike.
+ * --only B0,B1 --runs N --warmup N --backend X [--serve] [--data DIR] [--photo PATH] (the same flags the peers
+ * take; --data and --photo matter to the L workloads only). With --serve a worker prepares its one workload, runs
+ * the warm-up steps and prints {"ready": name}; then each line "step" on stdin runs one timed step and prints
+ * {"step_ms": t}, and "end" prints the usual result line (over the served steps) and exits. bench/run.ts
+ * alternates two such workers step by step, so that a slow minute of this shared machine falls on both sides of a
+ * ratio alike.
  */
 export function parseWorkerArgs(argv: string[], defaults: { backend: string }): WorkerArgs {
-  const o: WorkerArgs = { only: [...WORKLOADS], runs: 5, runsGiven: false, warmup: 2, backend: defaults.backend, serve: false };
+  const o: WorkerArgs = { only: [...DEFAULT_WORKLOADS], runs: 5, runsGiven: false, warmup: 2, backend: defaults.backend, serve: false, data: null, photo: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -130,6 +186,8 @@ export function parseWorkerArgs(argv: string[], defaults: { backend: string }): 
     else if (a === "--warmup") o.warmup = Number(v());
     else if (a === "--backend") o.backend = v();
     else if (a === "--serve") o.serve = true;
+    else if (a === "--data") o.data = v();
+    else if (a === "--photo") o.photo = v();
     else throw new Error(`unknown argument "${a}"`);
   }
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error("--runs must be a positive integer");

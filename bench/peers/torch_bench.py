@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch peer of bench/run.ts: the same networks and workloads (B0-B3, see bench/workloads.ts),
-declared here in PyTorch, timed the same way; prints one JSON line per workload.
+declared here in PyTorch, timed the same way; prints one JSON line per workload. The loop workloads L0-L3
+(a whole training iteration on real images, an upscale from file to file) are in torch_loops.py beside it.
 
     /usr/bin/python3 bench/peers/torch_bench.py [--only B0,B1,B2,B3] [--runs 5] [--warmup 2] [--serve]
-                                                [--device cpu|cuda]
+                                                [--device cpu|cuda] [--data DIR (L0-L2)] [--photo PATH (L3)]
 
 --device cuda (a machine with an NVIDIA GPU and a CUDA build of torch): networks and batches live on the GPU,
 cuDNN picks its fastest algorithms for these fixed shapes (cudnn.benchmark), and a step ends when its result is
@@ -137,6 +138,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--serve", action="store_true")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--data", default=None, help="L0-L2: the folder of training images")
+    ap.add_argument("--photo", default=None, help="L3: the photo to upscale")
     a = ap.parse_args()
     if a.device == "cuda":
         if not torch.cuda.is_available():
@@ -166,7 +169,14 @@ def main():
               "runs": len(times), "warmup": a.warmup, "times_ms": times, **extra})
 
     for name in names:
-        step = prepare(name, a.device)
+        about = {}
+        if name.startswith("L"):
+            import torch_loops  # beside this file
+            t0 = time.perf_counter()
+            step, about = torch_loops.prepare_loop(name, a.device, data=a.data, photo=a.photo)
+            about["prepare_ms"] = (time.perf_counter() - t0) * 1000
+        else:
+            step = prepare(name, a.device)
         for _ in range(a.warmup):
             step()
         if a.serve:
@@ -183,9 +193,10 @@ def main():
                     raise SystemExit(f'--serve: unknown command "{command}" (step, end)')
             if not times:
                 raise SystemExit("--serve: ended before any step")
-            result(name, times, paired=True)
+            result(name, times, paired=True, **about)
         else:
-            result(name, [timed(step) for _ in range(a.runs)])
+            result(name, [timed(step) for _ in range(a.runs)], **about)
+        getattr(step, "cleanup", lambda: None)()
 
 
 if __name__ == "__main__":
