@@ -60,6 +60,20 @@ export interface MemoryStats {
   nativeHandles?: number;
 }
 
+/**
+ * A sparse matrix [rows × cols] in compressed-row form: row r is Σ weights[e] · x[indices[e]] for
+ * e = offsets[r] … offsets[r + 1] − 1, summed in that order. `key` names the contents uniquely, so a backend
+ * may upload the matrix once and keep it (engine/bicubic.ts makes them).
+ */
+export interface SparseRows {
+  readonly key: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly offsets: Int32Array;
+  readonly indices: Int32Array;
+  readonly weights: Float64Array;
+}
+
 /** The two distributions of the VID loss's negative log-likelihood (see `nll` below). */
 export type NllKind = "laplace" | "gaussian";
 
@@ -131,6 +145,13 @@ export interface Backend {
   pixelShuffle(x: Storage, xShape: Shape4, r: number): Storage;
   /** The inverse rearrangement (PyTorch's pixel_unshuffle), x [N, C, H·r, W·r] → [N, C·r², H, W]: pixelShuffle's gradient */
   pixelUnshuffle(x: Storage, xShape: Shape4, r: number): Storage;
+
+  /**
+   * A separable linear resampling of x [N, C, H, W] → [N, C, height.rows, width.rows]: each plane P becomes
+   * height · P · widthᵀ, applied along the height first or the width first (which changes only the rounding).
+   * Bicubic resizing, and with the transposed matrices in the other order, its gradient.
+   */
+  resample2d(x: Storage, xShape: Shape4, height: SparseRows, width: SparseRows, heightFirst: boolean): Storage;
 
   /** xs[k] [N, C_k, H, W], alike but for C_k, joined along channels → [N, ΣC_k, H, W] */
   concatChannels(xs: readonly Storage[], shapes: readonly Shape4[]): Storage;

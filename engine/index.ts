@@ -14,6 +14,7 @@ export { nllLoss, type NllOptions } from "./ops/nll.ts";
 export { pixelShuffle } from "./ops/pixel-shuffle.ts";
 export { prelu } from "./ops/prelu.ts";
 export { mean, type ReduceOptions, sum } from "./ops/reduce.ts";
+export { resizeBicubic, type ResizeBicubicOptions } from "./ops/resize.ts";
 export { abs, clamp, exp, leakyRelu, log, neg, relu, sign, softplus, sqrt, square } from "./ops/unary.ts";
 export { Adam, CosineAnnealing, cosineAnnealingLr, Optimizer, SGD } from "./optim.ts";
 export { defaultRng, manualSeed, Rng } from "./random.ts";

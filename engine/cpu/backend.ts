@@ -3,7 +3,8 @@
 
 import { checkBinaryOp } from "../backend.ts";
 import type {
-  AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp,
+  AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, SparseRows, Storage, UnaryArgs,
+  UnaryOp,
 } from "../backend.ts";
 import { convOutSize, type Shape4 } from "../shape.ts";
 import * as ch from "./channels.ts";
@@ -14,6 +15,7 @@ import * as optim from "./optim.ts";
 import * as ps from "./pixel-shuffle.ts";
 import * as pr from "./prelu.ts";
 import { sum } from "./reduce.ts";
+import { resample2d } from "./resample.ts";
 import * as un from "./unary.ts";
 
 export class CpuStorage implements Storage {
@@ -123,6 +125,9 @@ export class CpuBackend implements Backend {
   }
   pixelUnshuffle(x: Storage, xShape: Shape4, r: number): Storage {
     return this.wrap(ps.pixelUnshuffle(this.arr(x), xShape, r, this.alloc));
+  }
+  resample2d(x: Storage, xShape: Shape4, height: SparseRows, width: SparseRows, heightFirst: boolean): Storage {
+    return this.wrap(resample2d(this.arr(x), xShape, height, width, heightFirst, this.alloc));
   }
   concatChannels(xs: readonly Storage[], shapes: readonly Shape4[]): Storage {
     return this.wrap(ch.concatChannels(xs.map((x) => this.arr(x)), shapes, this.alloc));

@@ -3,7 +3,8 @@
 
 import { checkBinaryOp } from "../backend.ts";
 import type {
-  AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, Storage, UnaryArgs, UnaryOp,
+  AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, SparseRows, Storage, UnaryArgs,
+  UnaryOp,
 } from "../backend.ts";
 import { convOutSize, type Shape4 } from "../shape.ts";
 import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
@@ -15,6 +16,7 @@ import * as optim from "./kernels/optim.ts";
 import * as ps from "./kernels/pixel-shuffle.ts";
 import * as pr from "./kernels/prelu.ts";
 import { sum } from "./kernels/reduce.ts";
+import { resample2d, SparseTables } from "./kernels/resample.ts";
 import * as un from "./kernels/unary.ts";
 import { GpuRuntime } from "./runtime.ts";
 
@@ -38,9 +40,12 @@ export class WebGpuBackend implements Backend {
   readonly dtype = "float32" as const;
   readonly maxElements: number;
   readonly rt: GpuRuntime;
+  /** resample2d's matrices, uploaded once each */
+  readonly sparseTables: SparseTables;
 
   private constructor(device: GPUDevice, readonly description: string, software: boolean) {
     this.rt = new GpuRuntime(device, software);
+    this.sparseTables = new SparseTables(device);
     this.maxElements = Math.floor(this.rt.maxBufferBytes / 4);
   }
 
@@ -133,6 +138,10 @@ export class WebGpuBackend implements Backend {
   }
   pixelUnshuffle(x: Storage, [N, C, Hr, Wr]: Shape4, r: number): Storage {
     return this.wrap(ps.pixelShuffle(this.rt, "unshuffle", buf(x), [N, C * r * r, Hr / r, Wr / r], r), x.length);
+  }
+  resample2d(x: Storage, xShape: Shape4, height: SparseRows, width: SparseRows, heightFirst: boolean): Storage {
+    const y = resample2d(this.rt, this.sparseTables, buf(x), xShape, height, width, heightFirst);
+    return this.wrap(y, xShape[0] * xShape[1] * height.rows * width.rows);
   }
   concatChannels(xs: readonly Storage[], shapes: readonly Shape4[]): Storage {
     const [N, , H, W] = shapes[0]!;

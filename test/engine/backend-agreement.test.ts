@@ -7,6 +7,7 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import type { AdamHyper, Backend, FloatArray, SgdHyper, Storage, UnaryArgs, UnaryOp } from "../../engine/backend.ts";
+import { bicubicAxis } from "../../engine/bicubic.ts";
 import { CpuBackend } from "../../engine/cpu/backend.ts";
 import { broadcastShapes, convOutSize, convTransposeOutSize, type Shape4, sizeOf } from "../../engine/shape.ts";
 import { UNARY_OP_NAMES } from "../../engine/unary-table.ts";
@@ -516,6 +517,29 @@ describe("concatChannels and sliceChannels", () => {
   });
 });
 
+// ---------------------------------------------------------------- separable resampling (bicubic resizing)
+
+/** x, then the output height and width: enlarged, shrunk (antialiased), one of each, single rows and columns */
+const RESAMPLE_CASES: [Shape4, number, number][] = [[[2, 3, 11, 7], 22, 14], [[1, 2, 9, 13], 27, 39], [[3, 1, 30, 17], 10, 6], [[2, 2, 20, 13], 7, 29], [[1, 1, 1, 5], 4, 20]];
+
+describe("resample2d", () => {
+  agreement(`bicubic matrices and their transposes, height or width first, over ${RESAMPLE_CASES.map(([s, h, w]) => `${fmt(s)}→${h}×${w}`).join(" ")}`, async (h) => {
+    const rng = new Rng(1600);
+    for (const [shape, outH, outW] of RESAMPLE_CASES) {
+      const [N, C, H, W] = shape;
+      const rows = bicubicAxis(H, outH, outH / H, true), cols = bicubicAxis(W, outW, outW / W, true);
+      const x = h.up(rng.normals(sizeOf(shape)));
+      for (const heightFirst of [true, false]) {
+        const label = `${fmt(shape)} → ${outH}×${outW}, ${heightFirst ? "height" : "width"} first`;
+        const y = h.both((b, s) => b.resample2d(s(x), shape, rows.forward, cols.forward, heightFirst));
+        await h.agree(y, N * C * outH * outW, `resample2d ${label}`);
+        const back = h.both((b, s) => b.resample2d(s(y), [N, C, outH, outW], rows.transposed, cols.transposed, !heightFirst));
+        await h.agree(back, sizeOf(shape), `resample2d transposed, ${label}`);
+      }
+    }
+  });
+});
+
 // ---------------------------------------------------------------- fused VID negative log-likelihood
 
 describe("nll and nllBackward (Laplace and Gaussian)", () => {
@@ -645,7 +669,7 @@ describe("more than 65535×256 elements (runtime.grid folds the launch into 2-D)
 
 describe("launches past the per-dimension workgroup limit (lowered to 3 for this test)", () => {
   // The convolutions loop their spatial workgroups, the elementwise kernels and sums fold into 2-D grids.
-  agreement("conv2d, convTranspose2d, conv2dWeightGrad, prelu, unary, sums, pixelShuffle and concatChannels", async (h) => {
+  agreement("conv2d, convTranspose2d, conv2dWeightGrad, prelu, unary, sums, pixelShuffle, concatChannels and resample2d", async (h) => {
     const rt = gpu().rt;
     const saved = rt.maxGroups;
     rt.maxGroups = 3;
@@ -663,6 +687,8 @@ describe("launches past the per-dimension workgroup limit (lowered to 3 for this
       await h.exact(h.both((b, s) => b.unary("square", s(x))), n, "square with 3 workgroups per dimension");
       await h.exact(h.both((b, s) => b.pixelShuffle(s(x), [2, 9, 50, 29], 3)), n, "pixelShuffle ×3 with 3 workgroups per dimension");
       await h.exact(h.both((b, s) => b.concatChannels([s(x), s(x)], [xShape, xShape])), 2 * n, "concatChannels with 3 workgroups per dimension");
+      const rows = bicubicAxis(150, 300, 2, true), cols = bicubicAxis(29, 58, 2, true);
+      await h.agree(h.both((b, s) => b.resample2d(s(x), xShape, rows.forward, cols.forward, true)), 4 * n, "resample2d ×2 with 3 workgroups per dimension");
       await h.agree(h.both((b, s) => b.sum(s(x), xShape, [true, false, true, true], 1)), 3, "per-channel sum with 3 workgroups per dimension");
       await h.agree(h.both((b, s) => b.sum(s(x), xShape, [false, true, false, false], 1)), n / 3, "channel sum with 3 workgroups per dimension");
     } finally {

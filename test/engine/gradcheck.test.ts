@@ -14,7 +14,7 @@ import type { UnaryOp } from "../../engine/backend.ts";
 import { CpuBackend, CpuStorage } from "../../engine/cpu/backend.ts";
 import {
   abs, add, clamp, concat, conv2d, conv2dPrelu, convTranspose2d, div, exp, l1Loss, leakyRelu, log, mean, mseLoss, mul, narrow, neg, nllLoss, noGrad,
-  pixelShuffle, prelu, relu, sign, softplus, sqrt, square, sub, sum, Tensor, tidy,
+  pixelShuffle, prelu, relu, resizeBicubic, sign, softplus, sqrt, square, sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import { UNARY_OP_NAMES } from "../../engine/unary-table.ts";
 import { Rng } from "./util.ts";
@@ -262,6 +262,22 @@ describe("gradcheck: pixelShuffle (float64 CPU)", () => {
   for (const [shape, r] of cases) test(`x [${shape}], r ${r}`, () => check((t) => pixelShuffle(t[0], r), [inp(shape)]));
   test("after a conv, the ESPCN/CARN upsampler", () =>
     check((t) => pixelShuffle(conv2d(t[0], t[1], t[2], { padding: 1 }), 2), [inp([1, 2, 4, 3]), inp([8, 2, 3, 3], randn(144, 0.3)), inp([8])]));
+});
+
+describe("gradcheck: resizeBicubic (float64 CPU)", () => {
+  const cases: [number[], number | { height: number; width: number }][] = [
+    [[2, 3, 4, 5], 2], [[1, 2, 3, 4], 3], [[1, 1, 3, 2], 4], [[2, 6, 7], 0.5],
+    [[2, 3, 5], { height: 2, width: 7 }], // height shrunk (antialiased) first, then the width enlarged
+    [[1, 2, 4, 4], { height: 9, width: 5 }], // the width first: its scale is the smaller
+  ];
+  for (const [shape, size] of cases) test(`x [${shape}] → ${JSON.stringify(size)}`, () => check((t) => resizeBicubic(t[0], size), [inp(shape)]));
+  test("shrinking ×0.2 without antialiasing: most inputs reach no output, their gradient is 0", () =>
+    check((t) => resizeBicubic(t[0], 0.2, { antialiasing: false }), [inp([1, 1, 9, 8])]));
+  test("conv → ×2 → conv + the upscaled image, VDSR on a learned LR image", () =>
+    check((t) => {
+      const up = resizeBicubic(conv2d(t[0], t[1], null, { padding: 1 }), 2);
+      return add(up, conv2d(up, t[2], null, { padding: 1 }));
+    }, [inp([1, 2, 3, 4]), inp([1, 2, 3, 3], randn(18, 0.3)), inp([1, 1, 3, 3], randn(9, 0.3))]));
 });
 
 describe("gradcheck: concat and narrow along channels (float64 CPU)", () => {

@@ -12,7 +12,7 @@ import type { Backend, UnaryOp } from "../../engine/backend.ts";
 import { CpuBackend } from "../../engine/cpu/backend.ts";
 import {
   abs, Adam, add, clamp, concat, conv2d, convTranspose2d, div, exp, l1Loss, leakyRelu, log, mean, mseLoss, mul, narrow, neg, pixelShuffle, prelu, relu,
-  SGD, sign, softplus, sqrt, square, sub, sum, Tensor, tidy,
+  resizeBicubic, SGD, sign, softplus, sqrt, square, sub, sum, Tensor, tidy,
 } from "../../engine/index.ts";
 import type { Optimizer } from "../../engine/optim.ts";
 import { convOutSize, convTransposeOutSize } from "../../engine/shape.ts";
@@ -274,6 +274,20 @@ describe("GPU vs CPU: pixelShuffle", () => {
   for (const [shape, r] of cases) it(`x [${shape}], r ${r}`, () => agree((t) => pixelShuffle(t[0], r), [inp(shape)]));
   it("conv → pixelShuffle, the sub-pixel upsampler: x [2,12,9,7], 12 → 4·3² channels", () =>
     agree((t) => pixelShuffle(conv2d(t[0], t[1], t[2], { padding: 1 }), 3), [inp([2, 12, 9, 7]), inp([36, 12, 3, 3], rng.normals(3888, 0.1)), inp([36])]));
+});
+
+describe("GPU vs CPU: resizeBicubic", () => {
+  const cases: [number[], number | { height: number; width: number }][] = [
+    [[3, 2, 7, 5], 2], [[2, 3, 11, 13], 3], [[1, 4, 9, 3], 4], [[2, 1, 33, 17], 4], [[5, 7], 3], [[2, 2, 31, 30], 1 / 3],
+    [[2, 3, 20, 13], { height: 7, width: 29 }], [[1, 2, 6, 9], { height: 19, width: 10 }],
+  ];
+  for (const [shape, size] of cases) it(`x [${shape}] → ${JSON.stringify(size)}`, () => agree((t) => resizeBicubic(t[0], size), [inp(shape)]));
+  it("×0.2 without antialiasing: the inputs no output reads get a gradient of 0 (empty rows of the transpose)", () =>
+    agree((t) => resizeBicubic(t[0], 0.2, { antialiasing: false }), [inp([2, 2, 11, 9])]));
+  it("conv → ×3 → conv, VDSR on a learned LR image: x [2,3,9,7]", () =>
+    agree((t) => conv2d(resizeBicubic(conv2d(t[0], t[1], t[2], { padding: 1 }), 3), t[3], null, { padding: 1 }), [
+      inp([2, 3, 9, 7]), inp([1, 3, 3, 3], rng.normals(27, 0.2)), inp([1]), inp([4, 1, 3, 3], rng.normals(36, 0.3)),
+    ]));
 });
 
 describe("GPU vs CPU: concat and narrow along channels", () => {
