@@ -24,11 +24,19 @@ export function checkBinaryOp(op: string): BinaryOp {
   return op as BinaryOp;
 }
 
-/** Stride and padding of a convolution, per axis [height, width]. */
+/** Stride and padding of a convolution, per axis [height, width], and its channel groups. */
 export interface ConvGeometry {
   stride: readonly [number, number];
   padding: readonly [number, number];
+  /**
+   * g ≥ 1 (1 when absent), as torch's `groups`: channels split into g groups, and each output channel reads only
+   * the input channels of its own group (group ⌊o / (O/g)⌋ for output channel o of O). g = C is depthwise.
+   */
+  groups?: number;
 }
+
+/** The channel groups of a convolution. */
+export const groupsOf = (g: ConvGeometry): number => g.groups ?? 1;
 
 export interface AdamHyper {
   lr: number;
@@ -128,13 +136,13 @@ export interface Backend {
     kind: NllKind, mu: Storage, scale: Storage, target: Storage, a: number, eps: number, g: Storage, factor: number,
   ): { dmu: Storage; dscale: Storage };
 
-  /** x [N,C,H,W] ⋆ w [O,C,kh,kw] (+ bias [O]) → [N,O,Ho,Wo], then `prelu` on the output if given */
+  /** x [N,C,H,W] ⋆ w [O,C/g,kh,kw] (+ bias [O]) → [N,O,Ho,Wo], then `prelu` on the output if given */
   conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage;
-  /** x [N,C,H,W], w [C,O,kh,kw] (PyTorch's layout) (+ bias [O]) → [N,O,outHW] */
+  /** x [N,C,H,W], w [C,O/g,kh,kw] (PyTorch's layout) (+ bias [O]) → [N,O,outHW] */
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],
   ): Storage;
-  /** ∂L/∂w of conv2d given its input x [N,C,H,W] and output gradient dy [N,O,Ho,Wo] → [O,C,kh,kw] */
+  /** ∂L/∂w of conv2d given its input x [N,C,H,W] and output gradient dy [N,O,Ho,Wo] → [O,C/g,kh,kw] */
   conv2dWeightGrad(x: Storage, xShape: Shape4, dy: Storage, dyShape: Shape4, kernel: readonly [number, number], g: ConvGeometry): Storage;
 
   /** PReLU with slope [1] (shared) or [C] (per channel) */

@@ -4,7 +4,7 @@
 
 import type { Backend } from "./backend.ts";
 import { getDefaultBackend } from "./context.ts";
-import { conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
+import { checkGroups, conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
 import { pixelShuffle } from "./ops/pixel-shuffle.ts";
 import { prelu } from "./ops/prelu.ts";
 import { leakyRelu, relu } from "./ops/unary.ts";
@@ -160,10 +160,13 @@ export interface Conv2dOptions extends ConvOptions, ConvLayerOptions {}
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /** with `opts.groups` = g the weight is [outChannels, inChannels / g, kh, kw], as torch's */
   constructor(readonly inChannels: number, readonly outChannels: number, kernel: number | [number, number], readonly opts: Conv2dOptions = {}) {
     super();
     const [kh, kw] = typeof kernel === "number" ? [kernel, kernel] : kernel;
-    const p = convParameters([outChannels, inChannels, kh, kw], outChannels, opts);
+    const groups = opts.groups ?? 1;
+    checkGroups("Conv2d", groups, inChannels, outChannels);
+    const p = convParameters([outChannels, inChannels / groups, kh, kw], outChannels, opts);
     this.weight = this.addParameter("weight", p.weight);
     this.bias = p.bias && this.addParameter("bias", p.bias);
   }

@@ -1,7 +1,8 @@
 // Direct convolutions, written plainly as the reference the WGSL kernels are checked against.
-// Accumulation runs in float64 (JS numbers) whatever the storage type.
+// Accumulation runs in float64 (JS numbers) whatever the storage type. With channel groups (ConvGeometry.groups)
+// an output channel sums over its own group's input channels only.
 
-import type { ConvGeometry, FloatArray } from "../backend.ts";
+import { type ConvGeometry, type FloatArray, groupsOf } from "../backend.ts";
 import type { Shape4 } from "../shape.ts";
 import { convOutSize } from "../shape.ts";
 
@@ -14,10 +15,17 @@ function validRange(outSize: number, inSize: number, stride: number, pad: number
   return [lo, hi];
 }
 
+/** C / groups, or an error when the groups do not divide both channel counts. */
+function channelsPerGroup(op: string, C: number, O: number, groups: number): number {
+  if (C % groups !== 0 || O % groups !== 0) throw new Error(`${op}: ${groups} groups do not divide ${C} input and ${O} output channels`);
+  return C / groups;
+}
+
 export function conv2d(
   x: FloatArray, [N, C, H, W]: Shape4, w: FloatArray, [O, Cw, KH, KW]: Shape4, bias: FloatArray | null, g: ConvGeometry, alloc: Alloc,
 ): FloatArray {
-  if (Cw !== C) throw new Error(`conv2d: weight expects ${Cw} input channels, input has ${C}`);
+  const G = groupsOf(g), Cg = channelsPerGroup("conv2d", C, O, G), Og = O / G;
+  if (Cw !== Cg) throw new Error(`conv2d: weight expects ${Cw * G} input channels, input has ${C}`);
   const [sh, sw] = g.stride, [ph, pw] = g.padding;
   const HO = convOutSize(H, KH, sh, ph), WO = convOutSize(W, KW, sw, pw);
   const y = alloc(N * O * HO * WO);
@@ -25,12 +33,13 @@ export function conv2d(
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < O; o++) {
       acc.fill(bias ? bias[o] : 0);
-      for (let c = 0; c < C; c++) {
-        const xPlane = (n * C + c) * H * W;
+      const c0 = Math.floor(o / Og) * Cg; // the group's first input channel
+      for (let c = 0; c < Cg; c++) {
+        const xPlane = (n * C + c0 + c) * H * W;
         for (let ky = 0; ky < KH; ky++) {
           const [oy0, oy1] = validRange(HO, H, sh, ph, ky);
           for (let kx = 0; kx < KW; kx++) {
-            const wv = w[((o * C + c) * KH + ky) * KW + kx];
+            const wv = w[((o * Cg + c) * KH + ky) * KW + kx];
             const [ox0, ox1] = validRange(WO, W, sw, pw, kx);
             for (let oy = oy0; oy <= oy1; oy++) {
               const xRow = xPlane + (oy * sh - ph + ky) * W - pw + kx;
@@ -48,21 +57,23 @@ export function conv2d(
 
 /** Scatter form: every input pixel adds w·x onto a kernel-sized window of the output. */
 export function convTranspose2d(
-  x: FloatArray, [N, C, H, W]: Shape4, w: FloatArray, [Cw, O, KH, KW]: Shape4, bias: FloatArray | null, g: ConvGeometry,
+  x: FloatArray, [N, C, H, W]: Shape4, w: FloatArray, [Cw, Og, KH, KW]: Shape4, bias: FloatArray | null, g: ConvGeometry,
   [HO, WO]: readonly [number, number], alloc: Alloc,
 ): FloatArray {
   if (Cw !== C) throw new Error(`convTranspose2d: weight expects ${Cw} input channels, input has ${C}`);
+  const G = groupsOf(g), O = Og * G, Cg = channelsPerGroup("convTranspose2d", C, O, G);
   const [sh, sw] = g.stride, [ph, pw] = g.padding;
   const y = alloc(N * O * HO * WO);
   const acc = new Float64Array(HO * WO);
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < O; o++) {
       acc.fill(bias ? bias[o] : 0);
-      for (let c = 0; c < C; c++) {
+      const group = Math.floor(o / Og);
+      for (let c = group * Cg; c < (group + 1) * Cg; c++) {
         const xPlane = (n * C + c) * H * W;
         for (let ky = 0; ky < KH; ky++) {
           for (let kx = 0; kx < KW; kx++) {
-            const wv = w[((c * O + o) * KH + ky) * KW + kx];
+            const wv = w[((c * Og + o - group * Og) * KH + ky) * KW + kx];
             for (let iy = 0; iy < H; iy++) {
               const oy = iy * sh - ph + ky;
               if (oy < 0 || oy >= HO) continue;
@@ -86,24 +97,26 @@ export function conv2dWeightGrad(
   alloc: Alloc,
 ): FloatArray {
   if (Nd !== N) throw new Error(`conv2dWeightGrad: batch ${N} vs gradient batch ${Nd}`);
+  const G = groupsOf(g), Cg = channelsPerGroup("conv2dWeightGrad", C, O, G), Og = O / G;
   const [sh, sw] = g.stride, [ph, pw] = g.padding;
-  const dw = alloc(O * C * KH * KW);
+  const dw = alloc(O * Cg * KH * KW);
   for (let o = 0; o < O; o++) {
-    for (let c = 0; c < C; c++) {
+    const c0 = Math.floor(o / Og) * Cg;
+    for (let c = 0; c < Cg; c++) {
       for (let ky = 0; ky < KH; ky++) {
         const [oy0, oy1] = validRange(HO, H, sh, ph, ky);
         for (let kx = 0; kx < KW; kx++) {
           const [ox0, ox1] = validRange(WO, W, sw, pw, kx);
           let s = 0;
           for (let n = 0; n < N; n++) {
-            const xPlane = (n * C + c) * H * W, dyPlane = (n * O + o) * HO * WO;
+            const xPlane = (n * C + c0 + c) * H * W, dyPlane = (n * O + o) * HO * WO;
             for (let oy = oy0; oy <= oy1; oy++) {
               const xRow = xPlane + (oy * sh - ph + ky) * W - pw + kx;
               const dRow = dyPlane + oy * WO;
               for (let ox = ox0; ox <= ox1; ox++) s += dy[dRow + ox] * x[xRow + ox * sw];
             }
           }
-          dw[((o * C + c) * KH + ky) * KW + kx] = s;
+          dw[((o * Cg + c) * KH + ky) * KW + kx] = s;
         }
       }
     }

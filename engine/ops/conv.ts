@@ -1,5 +1,6 @@
 // conv2d and convTranspose2d. Their gradients reuse the same three kernels: the input gradient of one
-// is the forward of the other, and both weight gradients are conv2dWeightGrad with roles swapped.
+// is the forward of the other, and both weight gradients are conv2dWeightGrad with roles swapped. A grouped
+// conv2d (opts.groups) passes its groups to all three in the geometry.
 
 import type { ConvGeometry } from "../backend.ts";
 import { convOutSize, convTransposeOutSize, type Shape4 } from "../shape.ts";
@@ -11,22 +12,35 @@ import { checkSlopes, prelu } from "./prelu.ts";
 export interface ConvOptions {
   stride?: number | [number, number];
   padding?: number | [number, number];
+  /** channel groups g, as torch's: the weight is [O, C/g, kh, kw]; g must divide C and O (g = C: depthwise) */
+  groups?: number;
 }
 
-export interface ConvTransposeOptions extends ConvOptions {
+export interface ConvTransposeOptions extends Omit<ConvOptions, "groups"> {
   outputPadding?: number | [number, number];
 }
 
-function geometry(op: string, opts: ConvOptions): ConvGeometry {
+function geometry(op: string, opts: ConvOptions, groups = 1): ConvGeometry {
   const stride = pair(opts.stride ?? 1, `${op} stride`);
   if (stride[0] < 1 || stride[1] < 1) throw new Error(`${op}: stride must be ≥ 1, got ${opts.stride}`);
-  return { stride, padding: pair(opts.padding ?? 0, `${op} padding`) };
+  return { stride, padding: pair(opts.padding ?? 0, `${op} padding`), groups };
 }
 
-function checkConvInputs(op: string, x: Tensor, w: Tensor, bias: Tensor | null, inAxis: number, outAxis: number): void {
+/** Checks that `groups` is a positive integer that divides both channel counts. */
+export function checkGroups(op: string, groups: number, inChannels: number, outChannels: number): void {
+  if (!Number.isInteger(groups) || groups < 1) throw new Error(`${op}: groups must be a positive integer, got ${groups}`);
+  if (inChannels % groups !== 0) throw new Error(`${op}: ${inChannels} input channels are not a multiple of groups = ${groups}`);
+  if (outChannels % groups !== 0) throw new Error(`${op}: ${outChannels} output channels are not a multiple of groups = ${groups}`);
+}
+
+function checkConvInputs(op: string, x: Tensor, w: Tensor, bias: Tensor | null, inAxis: number, outAxis: number, groups = 1): void {
   if (x.rank !== 4) throw new Error(`${op}: input must be [N, C, H, W], got [${x.shape}]`);
   if (w.rank !== 4) throw new Error(`${op}: weight must be 4-D, got [${w.shape}]`);
-  if (w.shape[inAxis] !== x.shape[1]) throw new Error(`${op}: weight [${w.shape}] expects ${w.shape[inAxis]} input channels, input [${x.shape}] has ${x.shape[1]}`);
+  checkGroups(op, groups, x.shape[1], w.shape[outAxis]);
+  if (w.shape[inAxis] * groups !== x.shape[1]) {
+    const perGroup = groups === 1 ? "" : ` (${w.shape[inAxis]} per group × ${groups} groups)`;
+    throw new Error(`${op}: weight [${w.shape}] expects ${w.shape[inAxis] * groups} input channels${perGroup}, input [${x.shape}] has ${x.shape[1]}`);
+  }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== w.shape[outAxis])) {
     throw new Error(`${op}: bias must be [${w.shape[outAxis]}], got [${bias.shape}]`);
   }
@@ -39,9 +53,10 @@ function biasGrad(g: Tensor): Tensor {
 
 /** Checks conv2d's operands; returns its backend, geometry and shapes. */
 function conv2dPlan(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts: ConvOptions, more: (Tensor | null)[] = []) {
-  checkConvInputs(op, x, w, bias, 1, 0);
+  const groups = opts.groups ?? 1;
+  checkConvInputs(op, x, w, bias, 1, 0, groups);
   const be = backendOf(op, x, w, bias, ...more);
-  const g = geometry(op, opts);
+  const g = geometry(op, opts, groups);
   const xs = shape4(x), ws = shape4(w);
   const [N, , H, W] = xs, [O, , KH, KW] = ws;
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
@@ -49,7 +64,7 @@ function conv2dPlan(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts:
   return { be, g, xs, ws, ys: [N, O, HO, WO] as Shape4 };
 }
 
-/** x [N,C,H,W] ⋆ w [O,C,kh,kw] + bias [O] → [N,O,Ho,Wo], as torch.nn.functional.conv2d. */
+/** x [N,C,H,W] ⋆ w [O,C/g,kh,kw] + bias [O] → [N,O,Ho,Wo] with g = opts.groups (1 unless given), as torch.nn.functional.conv2d. */
 export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   const { be, g, xs, ws, ys } = conv2dPlan("conv2d", x, w, bias, opts);
   const [, , H, W] = xs, [, , KH, KW] = ws;

@@ -1,7 +1,7 @@
 // The WebGPU backend: storage is a pooled GPUBuffer; every kernel is a WGSL file in shaders/ dispatched
 // through the runtime, which batches all work into one submit until something is read back.
 
-import { checkBinaryOp } from "../backend.ts";
+import { checkBinaryOp, groupsOf } from "../backend.ts";
 import type {
   AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, SparseRows, Storage, UnaryArgs,
   UnaryOp,
@@ -10,6 +10,7 @@ import { convOutSize, type Shape4 } from "../shape.ts";
 import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
 import * as ch from "./kernels/channels.ts";
 import * as conv from "./kernels/conv.ts";
+import * as grouped from "./kernels/conv-grouped.ts";
 import * as ew from "./kernels/elementwise.ts";
 import * as nl from "./kernels/nll.ts";
 import * as optim from "./kernels/optim.ts";
@@ -111,20 +112,22 @@ export class WebGpuBackend implements Backend {
     const length = shape.reduce((n, d, i) => (axes[i] ? n : n * d), 1);
     return this.wrap(sum(this.rt, buf(x), shape, axes, scale), length);
   }
+  // Grouped convolutions (groups > 1) run the tuned kernels once per group (kernels/conv-grouped.ts).
   conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage {
     const act = prelu ? { slope: buf(prelu.slope), perChannel: prelu.perChannel } : null;
-    const y = conv.conv2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, act);
+    const y = (groupsOf(g) > 1 ? grouped : conv).conv2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, act);
     const ho = convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), wo = convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1]);
     return this.wrap(y, xShape[0] * wShape[0] * ho * wo);
   }
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],
   ): Storage {
-    const y = conv.convTranspose2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, outHW);
-    return this.wrap(y, xShape[0] * wShape[1] * outHW[0] * outHW[1]);
+    const y = (groupsOf(g) > 1 ? grouped : conv).convTranspose2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, outHW);
+    return this.wrap(y, xShape[0] * wShape[1] * groupsOf(g) * outHW[0] * outHW[1]);
   }
   conv2dWeightGrad(x: Storage, xShape: Shape4, dy: Storage, dyShape: Shape4, kernel: readonly [number, number], g: ConvGeometry): Storage {
-    return this.wrap(conv.conv2dWeightGrad(this.rt, buf(x), xShape, buf(dy), dyShape, kernel, g), dyShape[1] * xShape[1] * kernel[0] * kernel[1]);
+    const dw = (groupsOf(g) > 1 ? grouped : conv).conv2dWeightGrad(this.rt, buf(x), xShape, buf(dy), dyShape, kernel, g);
+    return this.wrap(dw, dyShape[1] * (xShape[1] / groupsOf(g)) * kernel[0] * kernel[1]);
   }
   prelu(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean): Storage {
     return this.wrap(pr.prelu(this.rt, buf(x), xShape, buf(slope), perChannel), x.length);

@@ -442,6 +442,53 @@ describe("convTranspose2d (with and without bias, every valid output padding)", 
   });
 });
 
+// ---------------------------------------------------------------- grouped convolutions
+
+/**
+ * Grouped geometries (groups > 1: a tuned convolution per group on copied channels): IDN's g = 4, depthwise (g = C)
+ * with and without a channel multiplier, 1×1, strides and paddings other than 1.
+ */
+const GROUPED_CASES: (ConvCase & { groups: number })[] = [
+  { ...cc([2, 16, 9, 7], 16, [3, 3], [1, 1], [1, 1]), groups: 4 }, // IDN-style, 4 channels per group
+  { ...cc([2, 12, 11, 9], 12, [3, 3], [2, 2], [1, 1]), groups: 12 }, // depthwise, stride 2
+  { ...cc([1, 6, 8, 13], 12, [5, 3], [1, 3], [2, 0]), groups: 6 }, // depthwise, channel multiplier 2
+  { ...cc([3, 8, 5, 6], 6, [1, 1], [1, 1], [0, 0]), groups: 2 }, // grouped 1×1
+  { ...cc([1, 6, 10, 9], 9, [4, 2], [3, 2], [3, 1]), groups: 3 }, // padding past the kernel's reach
+  { ...cc([1, 128, 5, 4], 128, [3, 3], [1, 1], [1, 1]), groups: 2 }, // 73,728 weights: read from storage
+];
+
+describe("grouped conv2d (bias, PReLU epilogue), convTranspose2d (every output padding) and conv2dWeightGrad", () => {
+  GROUPED_CASES.forEach((cs, k) => {
+    const { x: xShape, o: O, k: [KH, KW], s, p, groups } = cs;
+    const [N, C, H, W] = xShape;
+    const yShape: Shape4 = [N, O, convOutSize(H, KH, s[0], p[0]), convOutSize(W, KW, s[1], p[1])];
+    agreement(`${convName(cs)} groups=${groups} → ${fmt(yShape)}`, async (h) => {
+      const rng = new Rng(1300 + k);
+      const wShape: Shape4 = [O, C / groups, KH, KW];
+      const x = h.up(rng.normals(sizeOf(xShape)));
+      const w = h.up(rng.normals(sizeOf(wShape), 1 / Math.sqrt(sizeOf(wShape) / O)));
+      const bias = h.up(rng.normals(O)), xBias = h.up(rng.normals(C));
+      const g = { stride: s, padding: p, groups };
+      const n = sizeOf(yShape), label = `${convName(cs)} groups=${groups}`;
+      await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, st(bias), g)), n, `conv2d+bias ${label}`);
+      await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, null, g)), n, `conv2d ${label}`);
+      const shared = h.up([0.25]), perChannel = h.up(rng.uniforms(O, -0.5, 0.75));
+      await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, null, g, { slope: st(shared), perChannel: false })), n, `conv2d+prelu ${label}`);
+      await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, st(bias), g, { slope: st(perChannel), perChannel: true })), n, `conv2d+bias+prelu-c ${label}`);
+      const dy = h.up(rng.normals(n));
+      await h.agree(h.both((b, st) => b.conv2dWeightGrad(st(x), xShape, st(dy), yShape, [KH, KW], g)), sizeOf(wShape), `conv2dWeightGrad ${label}`);
+      // w [O, C/g, KH, KW] read as a transposed conv's weight maps dy's O channels back to C, for every output padding
+      for (let opy = 0; opy < s[0]; opy++) {
+        for (let opx = 0; opx < s[1]; opx++) {
+          const outHW: [number, number] = [convTransposeOutSize(yShape[2], KH, s[0], p[0], opy), convTransposeOutSize(yShape[3], KW, s[1], p[1], opx)];
+          const m = N * C * outHW[0] * outHW[1];
+          await h.agree(h.both((b, st) => b.convTranspose2d(st(dy), yShape, st(w), wShape, st(xBias), g, outHW)), m, `convTranspose2d+bias ${label} outHW=${outHW.join("×")}`);
+        }
+      }
+    });
+  });
+});
+
 // ---------------------------------------------------------------- prelu
 
 const PRELU_SHAPES: Shape4[] = [[2, 12, 7, 9], [1, 1, 1, 1], [3, 56, 5, 3], [1, 3, 1, 1000], [4, 1, 33, 31], [2, 56, 17, 19]];

@@ -1,4 +1,4 @@
-// Fused ops against the ops they replace. conv2dPrelu: the same numbers as prelu(conv2d(…)) on both backends;
+// Fused ops against the ops they replace. conv2dPrelu (also grouped): the same numbers as prelu(conv2d(…)) on both backends;
 // one kernel and no graph when no gradient is recorded, the two recorded ops (the same gradients, for every
 // operand) otherwise; and nn.Sequential.fusingConvPrelu(Conv2d, PReLU) uses it (a plain Sequential does not). nllLoss (the VID loss): the same value and
 // gradients as the composed elementwise ops, in fewer dispatches.
@@ -77,6 +77,20 @@ for (const [name, backend, needsGpu] of backends) {
         for (const v of [x, w, b, a, fused!, plain!]) v.dispose();
       });
     }
+
+    t("grouped (groups 4, per-channel slopes): Sequential.fusingConvPrelu under noGrad gives the unfused result", async () => {
+      const be = backend();
+      const conv = new nn.Conv2d(8, 12, 3, { padding: 1, stride: 2, groups: 4, rng: new Rng(9), backend: be });
+      const act = new nn.PReLU(12, 0.25, { backend: be });
+      const seq = nn.Sequential.fusingConvPrelu(conv, act);
+      const x = Tensor.fromArray(new DataRng(4343).normals(2 * 8 * 9 * 11), [2, 8, 9, 11], { backend: be });
+      const [fused, plain] = noGrad(() => [seq.forward(x), act.forward(conv.forward(x))]);
+      const f = await fused!.toArray();
+      expect(relErr(f, await plain!.toArray())).toBeLessThan(1e-6);
+      expect(f.some((v) => v < 0) && f.some((v) => v > 0), "both sides of the PReLU are exercised").toBe(true);
+      for (const v of [x, fused!, plain!]) v.dispose();
+      seq.dispose();
+    });
 
     t("Sequential.fusingConvPrelu(Conv2d, PReLU) under noGrad gives the unfused result; a slope count that fits neither is refused", async () => {
       const be = backend();

@@ -1,4 +1,4 @@
-// Golden tests against PyTorch: conv2d, convTranspose2d, prelu, softplus, relu, leakyRelu, pixelShuffle, concat and
+// Golden tests against PyTorch: conv2d (also grouped), convTranspose2d, prelu, softplus, relu, leakyRelu, pixelShuffle, concat and
 // narrow (forward and every gradient) and Adam (parameters after each of 5 steps), on the CPU float32 backend and on
 // WebGPU; and kaimingNormal's statistics against kaiming_normal_'s (the random streams differ). The fixtures in
 // test/fixtures/engine/ were written by scripts/fixtures/engine_golden.py with torch (float32, CPU); these
@@ -34,6 +34,8 @@ interface ConvCase {
   stride: [number, number];
   padding: [number, number];
   outputPadding?: [number, number];
+  /** conv2d's channel groups, when not 1 */
+  groups?: number;
   x: Arr;
   w: Arr;
   b?: Arr;
@@ -139,7 +141,7 @@ async function runConv(be: Backend, key: string, c: ConvCase, transpose: boolean
     return await tidy(async () => {
       const y = transpose
         ? convTranspose2d(x, w, b, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding })
-        : conv2d(x, w, b, { stride: c.stride, padding: c.padding });
+        : conv2d(x, w, b, { stride: c.stride, padding: c.padding, groups: c.groups });
       const problems = [await compare(key, "y", y, c.y)];
       y.backward(from(be, c.dy));
       problems.push(await compare(key, "dx", x.grad, c.dx), await compare(key, "dw", w.grad, c.dw));
@@ -209,14 +211,17 @@ for (const be of BACKENDS) {
     }
   });
 
-  describe(`${be.name}: conv2d vs torch.nn.functional.conv2d`, () => {
-    const fx = load<ConvCase>("conv2d.json");
-    for (const c of fx.cases) {
-      t(`${c.name}: x [${c.x.shape}] w [${c.w.shape}] stride [${c.stride}] padding [${c.padding}] (torch ${fx.torch})`, async () => {
-        report(await runConv(be.get(), `${be.name} conv2d`, c, false));
-      });
-    }
-  });
+  for (const file of ["conv2d.json", "conv2d_grouped.json"]) {
+    describe(`${be.name}: ${file} vs torch.nn.functional.conv2d`, () => {
+      const fx = load<ConvCase>(file);
+      for (const c of fx.cases) {
+        const geo = `stride [${c.stride}] padding [${c.padding}]${c.groups ? ` groups ${c.groups}` : ""}`;
+        t(`${c.name}: x [${c.x.shape}] w [${c.w.shape}] ${geo} (torch ${fx.torch})`, async () => {
+          report(await runConv(be.get(), `${be.name} ${c.groups ? "grouped conv2d" : "conv2d"}`, c, false));
+        });
+      }
+    });
+  }
 
   describe(`${be.name}: convTranspose2d vs torch.nn.functional.conv_transpose2d`, () => {
     const fx = load<ConvCase>("conv_transpose2d.json");

@@ -120,6 +120,23 @@ describe("gradcheck: conv2d (float64 CPU)", () => {
   });
 });
 
+describe("gradcheck: grouped conv2d (float64 CPU)", () => {
+  const cases: { x: number[]; w: number[]; groups: number; bias: boolean; stride: number | [number, number]; padding: number | [number, number] }[] = [
+    { x: [2, 4, 6, 5], w: [6, 2, 3, 3], groups: 2, bias: true, stride: 1, padding: 1 },
+    { x: [1, 6, 7, 8], w: [4, 3, 3, 2], groups: 2, bias: false, stride: [2, 3], padding: [2, 1] },
+    { x: [2, 8, 5, 6], w: [8, 2, 3, 3], groups: 4, bias: true, stride: 2, padding: 1 },
+    { x: [1, 4, 7, 6], w: [4, 1, 2, 4], groups: 4, bias: true, stride: [3, 1], padding: [0, 2] },
+    { x: [2, 3, 6, 7], w: [3, 1, 3, 3], groups: 3, bias: true, stride: 2, padding: 2 }, // depthwise
+    { x: [1, 2, 5, 6], w: [6, 1, 3, 2], groups: 2, bias: false, stride: [1, 2], padding: [3, 0] }, // depthwise, 3 outputs per channel
+  ];
+  for (const c of cases) {
+    test(`x [${c.x}] w [${c.w}] groups ${c.groups} stride ${c.stride} padding ${c.padding}${c.bias ? " + bias" : ""}`, () => {
+      const inputs = [inp(c.x), inp(c.w), ...(c.bias ? [inp([c.w[0]])] : [])];
+      check((t) => conv2d(t[0], t[1], c.bias ? t[2] : null, { stride: c.stride, padding: c.padding, groups: c.groups }), inputs);
+    });
+  }
+});
+
 describe("gradcheck: convTranspose2d (float64 CPU)", () => {
   const cases: {
     x: number[]; w: number[]; bias: boolean; stride: number | [number, number]; padding: number | [number, number]; outputPadding: number | [number, number];

@@ -93,10 +93,11 @@ interface ConvCase {
   stride: [number, number];
   padding: [number, number];
   outputPadding?: [number, number];
+  groups?: number;
 }
 
 const label = (c: ConvCase): string =>
-  `x [${c.x}] w [${c.w}] stride ${c.stride} padding ${c.padding}${c.outputPadding ? ` outputPadding ${c.outputPadding}` : ""}${c.bias ? " + bias" : ""}`;
+  `x [${c.x}] w [${c.w}]${c.groups ? ` groups ${c.groups}` : ""} stride ${c.stride} padding ${c.padding}${c.outputPadding ? ` outputPadding ${c.outputPadding}` : ""}${c.bias ? " + bias" : ""}`;
 
 const CHANNELS = [1, 12, 56];
 const KERNELS = [1, 3, 5, 9];
@@ -110,6 +111,19 @@ function randomConv(r: Rng): ConvCase {
     const h = Math.max(1, kh - 2 * padding[0]) + r.int(0, 7), w = Math.max(1, kw - 2 * padding[1]) + r.int(0, 7);
     if (convOutSize(h, kh, stride[0], padding[0]) < 1 || convOutSize(w, kw, stride[1], padding[1]) < 1) continue;
     return { x: [r.int(1, 3), C, h, w], w: [O, C, kh, kw], bias: r.random() < 0.6, stride, padding };
+  }
+}
+
+/** A random grouped conv2d: g of 2–4 groups or depthwise, 1–4 input and output channels per group. */
+function randomGroupedConv(r: Rng): ConvCase {
+  for (;;) {
+    const depthwise = r.random() < 0.3;
+    const groups = r.int(2, depthwise ? 12 : 4), C = depthwise ? groups : groups * r.int(1, 4), O = groups * r.int(1, 4);
+    const kh = r.pick(KERNELS), kw = r.pick(KERNELS);
+    const stride: [number, number] = [r.int(1, 4), r.int(1, 4)], padding: [number, number] = [r.int(0, 4), r.int(0, 4)];
+    const h = Math.max(1, kh - 2 * padding[0]) + r.int(0, 7), w = Math.max(1, kw - 2 * padding[1]) + r.int(0, 7);
+    if (convOutSize(h, kh, stride[0], padding[0]) < 1 || convOutSize(w, kw, stride[1], padding[1]) < 1) continue;
+    return { x: [r.int(1, 3), C, h, w], w: [O, C / groups, kh, kw], groups, bias: r.random() < 0.6, stride, padding };
   }
 }
 
@@ -130,7 +144,7 @@ const convInputs = (c: ConvCase, biasSize: number): Input[] => {
   const fanIn = size(c.w.slice(1));
   return [inp(c.x), inp(c.w, rng.normals(size(c.w), 1 / Math.sqrt(fanIn))), ...(c.bias ? [inp([biasSize])] : [])];
 };
-const runConv = (c: ConvCase) => (t: Tensor[]) => conv2d(t[0], t[1], c.bias ? t[2] : null, { stride: c.stride, padding: c.padding });
+const runConv = (c: ConvCase) => (t: Tensor[]) => conv2d(t[0], t[1], c.bias ? t[2] : null, { stride: c.stride, padding: c.padding, groups: c.groups });
 const runConvT = (c: ConvCase) => (t: Tensor[]) =>
   convTranspose2d(t[0], t[1], c.bias ? t[2] : null, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding });
 
@@ -160,6 +174,22 @@ describe("GPU vs CPU: conv2d", () => {
     expect(Math.ceil(size(c.x) / 64)).toBeGreaterThan(65535);
     return agree(runConv(c), [inp(c.x), inp(c.w, Float32Array.of(0.7), false)]);
   });
+});
+
+describe("GPU vs CPU: grouped conv2d", () => {
+  const named: [string, ConvCase][] = [
+    ["groups 4, 64 channels (IDN, CARN-M)", { x: [2, 64, 7, 9], w: [64, 16, 3, 3], groups: 4, bias: true, stride: [1, 1], padding: [1, 1] }],
+    ["groups 4, 48 → 64 channels", { x: [1, 48, 10, 6], w: [64, 12, 3, 3], groups: 4, bias: false, stride: [1, 1], padding: [1, 1] }],
+    ["depthwise", { x: [2, 12, 11, 9], w: [12, 1, 3, 3], groups: 12, bias: true, stride: [1, 1], padding: [1, 1] }],
+    ["depthwise ×2, stride 2", { x: [3, 5, 13, 10], w: [10, 1, 5, 5], groups: 5, bias: false, stride: [2, 2], padding: [2, 2] }],
+    ["grouped 1×1", { x: [2, 12, 5, 7], w: [6, 4, 1, 1], groups: 3, bias: true, stride: [1, 1], padding: [0, 0] }],
+  ];
+  for (const [name, c] of named) it(`${name} ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
+  const r = new Rng(303);
+  for (let i = 0; i < 10; i++) {
+    const c = randomGroupedConv(r);
+    it(`random ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
+  }
 });
 
 describe("GPU vs CPU: convTranspose2d", () => {
