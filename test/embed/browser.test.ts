@@ -50,7 +50,8 @@ describe.skipIf(!available)("demo page in headless Chromium", () => {
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), "pisr-web-"));
-    await buildWeb({ out, log: () => {} });
+    // the untrained ×2/×3/×4 build exercises the scale picker; web-build.test.ts checks the shipped default
+    await buildWeb({ out, untrained: true, log: () => {} });
     server = serveDir(out, 0);
     origin = `http://127.0.0.1:${server.port}`;
     browser = await launchChromium();

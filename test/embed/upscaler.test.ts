@@ -210,7 +210,7 @@ describe("clear errors", () => {
     await expect(createUpscaler({ weights: new TextEncoder().encode("<html>404 not found</html>") })).rejects.toThrow(/^weights are not a valid safetensors checkpoint: header length \d+ runs past the end/);
     await expect(createUpscaler({ weights: new Uint8Array(3) })).rejects.toThrow("weights are not a valid safetensors checkpoint: file is 3 bytes");
     await expect(createUpscaler({ weights: "weights-x2.safetensors" as unknown as Uint8Array })).rejects.toThrow("weights must be the bytes of a safetensors file (Uint8Array or ArrayBuffer), got a string");
-    await expect(createUpscaler(undefined as unknown as { weights: Uint8Array })).rejects.toThrow("createUpscaler needs an options object");
+    await expect(createUpscaler(null as unknown as { weights: Uint8Array })).rejects.toThrow("createUpscaler takes an options object");
   });
 
   test("a teacher checkpoint, or one without PISR metadata", async () => {

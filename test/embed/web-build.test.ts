@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readCheckpoint } from "../../embed/index.ts";
 import { randomWeights } from "../../embed/weights.ts";
+import { defaultWeights } from "../../train/shipped.ts";
 import { buildWeb, parseWeightsFlag } from "../../web/build.ts";
 import { serveDir } from "../../web/serve.ts";
 
@@ -12,16 +13,26 @@ const dir = mkdtempSync(join(tmpdir(), "pisr-webbuild-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = { log: () => {} };
 
-test("without --weights: page, bundle and seeded untrained students for ×2, ×3, ×4", async () => {
-  const out = join(dir, "default");
+test("without --weights: the shipped ×4 weights, and the page does not call them untrained", async () => {
+  const out = join(dir, "shipped");
   const r = await buildWeb({ out, ...quiet });
+  expect(r).toMatchObject({ scales: [4], untrained: false });
+  const { path } = defaultWeights(4);
+  expect(Buffer.compare(readFileSync(join(out, "weights-x4.safetensors")), readFileSync(path))).toBe(0);
+  expect(existsSync(join(out, "weights-x2.safetensors"))).toBe(false);
+  expect(readCheckpoint(new Uint8Array(readFileSync(join(out, "weights-x4.safetensors")))).metadata.untrained).toBeUndefined();
+});
+
+test("--untrained: page, bundle and seeded untrained students for ×2, ×3, ×4", async () => {
+  const out = join(dir, "default");
+  const r = await buildWeb({ out, untrained: true, ...quiet });
   expect(r).toMatchObject({ scales: [2, 3, 4], untrained: true });
   for (const f of ["index.html", "main.js", "weights-x2.safetensors", "weights-x3.safetensors", "weights-x4.safetensors"]) expect(existsSync(join(out, f))).toBe(true);
   const ck = readCheckpoint(new Uint8Array(readFileSync(join(out, "weights-x3.safetensors"))));
   expect([ck.architecture, ck.config.scale, ck.metadata.untrained]).toEqual(["student", 3, "true"]);
   // seeded: a rebuild writes the same bytes
   const again = join(dir, "again");
-  await buildWeb({ out: again, ...quiet });
+  await buildWeb({ out: again, untrained: true, ...quiet });
   expect(Buffer.compare(readFileSync(join(out, "weights-x2.safetensors")), readFileSync(join(again, "weights-x2.safetensors")))).toBe(0);
   const js = readFileSync(join(out, "main.js"), "utf8");
   expect(js).not.toContain("node:");
