@@ -26,6 +26,13 @@ if (!Object.keys(runs).length) {
   console.error(`error: no */metrics.jsonl under ${root}`);
   process.exit(2);
 }
+/** the longest schedule among the runs: every panel's x axis spans it, so a run in progress shows how far it is */
+const SCHEDULED = Math.max(0, ...Object.keys(runs).map((stage) => {
+  const f = join(root, stage, "config.json");
+  if (!existsSync(f)) return 0;
+  const c = JSON.parse(readFileSync(f, "utf8")) as { epochs: number; itersPerEpoch: number };
+  return c.epochs * c.itersPerEpoch;
+}));
 const COLOURS: Record<string, string> = { baseline: "#7f8c8d", student: "#c0392b", teacher: "#2471a3", "baseline-seed1": "#b7950b", "baseline-40k": "#1e8449" };
 const DASH: Record<string, string> = { reconstruction: "", imitation: "6 3", distillation: "2 2" };
 
@@ -42,7 +49,7 @@ function panel(title: string, series: Series[], x0: number, y0: number, w: numbe
   if (!all.length) return "";
   const fy = (y: number) => (opts.log ? Math.log10(y) : y);
   const xs = all.map((p) => p[0]), ys = all.map((p) => fy(p[1]));
-  const [xa, xb] = [0, Math.max(...xs)], [ya0, yb0] = [Math.min(...ys), Math.max(...ys)];
+  const [xa, xb] = [0, Math.max(SCHEDULED, ...xs)], [ya0, yb0] = [Math.min(...ys), Math.max(...ys)];
   const pad = (yb0 - ya0) * 0.05 || 0.5;
   const [ya, yb] = [ya0 - pad, yb0 + pad];
   const sx = (x: number) => x0 + (xb > xa ? ((x - xa) / (xb - xa)) * w : 0);
