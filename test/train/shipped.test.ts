@@ -42,7 +42,8 @@ describe("shipped ×4 weights", () => {
     });
   }
 
-  (shipped.includes("student") ? test : test.skip)("the PISR student scores ≥ the baseline − 0.05 dB on Set5", async () => {
+  // defined once a student is shipped (until then the test above checks that the default is the baseline)
+  if (shipped.includes("student")) test("the PISR student scores ≥ the baseline − 0.05 dB on Set5", async () => {
     const [student] = await evaluateModel(shippedFile("student"), [SET5], 4, "auto", undefined, quiet);
     const [baseline] = await evaluateModel(shippedFile("baseline"), [SET5], 4, "auto", undefined, quiet);
     expect(student.psnr).toBeGreaterThanOrEqual(baseline.psnr - 0.05);
