@@ -5,23 +5,22 @@
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Backend } from "../engine/backend.ts";
-import { Adam, createBackend, noGrad, Tensor, tidy, cosineAnnealingLr, l1Loss } from "../engine/index.ts";
+import { createBackend, noGrad, Tensor, tidy, cosineAnnealingLr } from "../engine/index.ts";
 import { readImage } from "../image/decode.ts";
 import { type EvalPair, makeEvalPair } from "../image/evaluate.ts";
 import { listImages } from "../image/files.ts";
 import { psnr } from "../image/metrics.ts";
 import { createSampler, type SamplerState } from "../image/sampler.ts";
 import { makePlane } from "../image/types.ts";
-import { teacherLoss } from "../losses/pisr.ts";
-import { initialiseFromTeacher, PisrModel } from "../models/pisr.ts";
+import type { PisrModel } from "../models/pisr.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { totalSteps, type TrainConfig, validateConfig, withDefaults } from "./config.ts";
-import { Distiller } from "./distill.ts";
 import { HealthLog } from "./health.ts";
 import { upscalePlane } from "../infer/upscale.ts";
-import { loadModel, saveModel } from "./models-io.ts";
+import { saveModel } from "./models-io.ts";
 import { writeCurves } from "./plot.ts";
 import { Progress } from "./progress.ts";
+import { buildTrainingParts, readTerms, trainingStep, type TrainingParts } from "./step.ts";
 import { recordSession } from "./provenance.ts";
 import { runPaths, truncateLog } from "./run-dir.ts";
 import { type StopSignal, StopSignals } from "./stop-signals.ts";
@@ -101,28 +100,15 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
   const backend = await createBackend(cfg.backend, log);
   const dirExisted = existsSync(dir);
   let step = 0;
-  let model: PisrModel | null = null, teacher: PisrModel | null = null, optimizer: Adam | null = null;
-  let distiller: Distiller | null = null;
+  let parts: TrainingParts | null = null;
   const signals = new StopSignals();
   const losses: number[] = [];
   let bestPsnr: number | null = null;
   let progress: Progress | null = null;
   try {
     log(`backend: ${backend.description}`);
-    model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
-    if (cfg.mode === "student" && cfg.teacher && (cfg.distill !== "none" || cfg.init === "teacher")) {
-      teacher = (await loadModel(cfg.teacher, backend, "teacher")).model;
-      if (teacher.config.scale !== cfg.scale) throw new Error(`${cfg.teacher}: teacher is ×${teacher.config.scale}, student is ×${cfg.scale}`);
-      if (cfg.init === "teacher") await initialiseFromTeacher(model, teacher);
-      // only the distillation reads the teacher after this
-      if (cfg.distill === "none") {
-        teacher.dispose();
-        teacher = null;
-      }
-    }
-    distiller = cfg.mode === "student" ? new Distiller(cfg, model, teacher, backend) : null;
-    const params = distiller?.parameters() ?? model.parameters();
-    optimizer = new Adam(params, { lr: cfg.lr, betas: cfg.betas });
+    parts = await buildTrainingParts(cfg, backend);
+    const { model, distiller, params, optimizer } = parts;
     const sampler = createSampler({ folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, warn: log });
 
     let seconds = 0;
@@ -154,13 +140,13 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
 
     const saveAll = async () => {
       const meta = { step: String(step), epoch: String(epochOf(step)), config: JSON.stringify(cfg) };
-      await saveModel(paths.last, model!, meta);
-      const opt = await optimizer!.stateDict();
+      await saveModel(paths.last, model, meta);
+      const opt = await optimizer.stateDict();
       const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
       opt.buffers.forEach((bufs, i) => bufs.forEach((b, k) => tensors.set(`optimizer.${i}.${k ? "v" : "m"}`, { shape: [b.length], data: b })));
       for (const [name, t] of (await distiller?.state()) ?? []) tensors.set(name, t);
       const resume: ResumeState = { step, bestPsnr, sampler: sampler.state(), seconds: trainedSeconds() };
-      await saveCheckpoint(paths.state, tensors, { resume: JSON.stringify(resume), lr: String(optimizer!.lr) });
+      await saveCheckpoint(paths.state, tensors, { resume: JSON.stringify(resume), lr: String(optimizer.lr) });
       appendFileSync(paths.health, JSON.stringify(health.row(step)) + "\n");
       lastSave = performance.now();
     };
@@ -170,30 +156,7 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
     while (step < total) {
       optimizer.lr = lrAt(step);
       const batch = sampler.next();
-      const terms = tidy(() => {
-        const lr = Tensor.fromArray(batch.lr, batch.lrShape, { backend });
-        const hr = Tensor.fromArray(batch.hr, batch.hrShape, { backend });
-        let named: Record<string, Tensor>;
-        if (cfg.mode === "teacher") {
-          const f = model!.features(hr);
-          const t = teacherLoss(f.hr, hr, f.encoder!, lr, cfg.lambdaImitation);
-          named = { loss: t.loss, reconstruction: t.reconstruction, imitation: t.imitation };
-        } else if (distiller) {
-          named = distiller.terms(lr, hr);
-        } else {
-          const loss = l1Loss(model!.forward(lr), hr);
-          named = { loss, reconstruction: loss };
-        }
-        optimizer!.zeroGrad();
-        named.loss.backward();
-        optimizer!.step();
-        return Object.fromEntries(Object.entries(named).map(([k, v]) => [k, v.detach()]));
-      });
-      const values: Record<string, number> = {};
-      for (const [k, t] of Object.entries(terms)) {
-        values[k] = await t.item();
-        t.dispose();
-      }
+      const values = await readTerms(trainingStep(cfg, parts, batch, backend));
       // let the event loop run once a step: on the CPU backend every await resolves as a microtask,
       // which would keep the signal handlers from ever being called
       await new Promise((resolve) => setImmediate(resolve));
@@ -236,10 +199,7 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
   } finally {
     signals.dispose();
     progress?.done();
-    model?.dispose();
-    teacher?.dispose();
-    distiller?.dispose();
-    optimizer?.dispose();
+    parts?.dispose();
     backend.destroy();
   }
   if (signals.received) process.exitCode = signals.exitCode;

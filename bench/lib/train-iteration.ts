@@ -1,6 +1,6 @@
 // One iteration of train/trainer.ts's loop, for the loop workloads L0–L2 of bench/run.ts: built from the
-// trainer's own pieces (its config defaults, createSampler, PisrModel, teacherLoss, the Distiller, Adam) and
-// running the loop body as train() does, line for line:
+// trainer's own pieces (its config defaults, createSampler, and train/step.ts: buildTrainingParts, trainingStep,
+// readTerms) and running the loop body as train() does:
 //   learning rate of the step (cosine, per epoch) → sampler.next() → inside tidy: both batches uploaded, the
 //   stage's loss terms, zeroGrad, backward, Adam step (one submit), every term detached → each term read back
 //   with item(), one after the other → one turn of the event loop → the NaN/Inf check.
@@ -9,13 +9,10 @@
 // losses train() logs for the same config.
 
 import type { Backend } from "../../engine/backend.ts";
-import { Adam, cosineAnnealingLr, l1Loss, Tensor, tidy } from "../../engine/index.ts";
+import { cosineAnnealingLr } from "../../engine/index.ts";
 import { createSampler, type PatchSampler } from "../../image/sampler.ts";
-import { teacherLoss } from "../../losses/pisr.ts";
-import { initialiseFromTeacher, PisrModel } from "../../models/pisr.ts";
 import { type TrainConfig, validateConfig, withDefaults } from "../../train/config.ts";
-import { Distiller } from "../../train/distill.ts";
-import { loadModel } from "../../train/models-io.ts";
+import { buildTrainingParts, readTerms, trainingStep } from "../../train/step.ts";
 
 export interface TrainIteration {
   readonly config: TrainConfig;
@@ -45,30 +42,14 @@ export async function createTrainIteration(
 ): Promise<TrainIteration> {
   const cfg = withDefaults({ out: "(bench)", ...config });
   validateConfig({ ...cfg, teacher: cfg.teacher ?? "(random)" });
-  let model: PisrModel | null = null, teacher: PisrModel | null = null, distiller: Distiller | null = null, optimizer: Adam | null = null;
+  const parts = await buildTrainingParts(cfg, backend, { randomTeacher: true });
   try {
-    // as train(): the model, the teacher (student only), the distiller, Adam, the sampler
-    model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
-    if (cfg.mode === "student" && (cfg.distill !== "none" || cfg.init === "teacher")) {
-      teacher = cfg.teacher
-        ? (await loadModel(cfg.teacher, backend, "teacher")).model
-        : new PisrModel("teacher", { scale: cfg.scale }, { seed: cfg.seed + 1, backend });
-      if (teacher.config.scale !== cfg.scale) throw new Error(`${cfg.teacher}: teacher is ×${teacher.config.scale}, student is ×${cfg.scale}`);
-      if (cfg.init === "teacher") await initialiseFromTeacher(model, teacher);
-      if (cfg.distill === "none") {
-        teacher.dispose();
-        teacher = null;
-      }
-    }
-    distiller = cfg.mode === "student" ? new Distiller(cfg, model, teacher, backend) : null;
-    const params = distiller?.parameters() ?? model.parameters();
-    optimizer = new Adam(params, { lr: cfg.lr, betas: cfg.betas });
+    const { params, optimizer: opt } = parts;
     const sampler = createSampler({
       folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, warn: opts.warn, preload: opts.preload,
     });
     const epochOf = (s: number) => Math.floor(s / cfg.itersPerEpoch);
     const lrAt = (s: number) => cosineAnnealingLr(cfg.lr, cfg.lrMin, epochOf(s), cfg.epochs);
-    const [m, opt] = [model, optimizer];
     let step = 0;
     return {
       config: cfg,
@@ -81,47 +62,18 @@ export async function createTrainIteration(
         // ---- the loop body of train/trainer.ts, up to the NaN/Inf check
         opt.lr = lrAt(step);
         const batch = sampler.next();
-        const terms = tidy(() => {
-          const lr = Tensor.fromArray(batch.lr, batch.lrShape, { backend });
-          const hr = Tensor.fromArray(batch.hr, batch.hrShape, { backend });
-          let named: Record<string, Tensor>;
-          if (cfg.mode === "teacher") {
-            const f = m.features(hr);
-            const t = teacherLoss(f.hr, hr, f.encoder!, lr, cfg.lambdaImitation);
-            named = { loss: t.loss, reconstruction: t.reconstruction, imitation: t.imitation };
-          } else if (distiller) {
-            named = distiller.terms(lr, hr);
-          } else {
-            const loss = l1Loss(m.forward(lr), hr);
-            named = { loss, reconstruction: loss };
-          }
-          opt.zeroGrad();
-          named.loss.backward();
-          opt.step();
-          return Object.fromEntries(Object.entries(named).map(([k, v]) => [k, v.detach()]));
-        });
-        const values: Record<string, number> = {};
-        for (const [k, t] of Object.entries(terms)) {
-          values[k] = await t.item();
-          t.dispose();
-        }
+        const values = await readTerms(trainingStep(cfg, parts, batch, backend));
         await new Promise((resolve) => setImmediate(resolve));
         if (!Number.isFinite(values.loss)) throw new Error(`loss became ${values.loss} at step ${step + 1}`);
         step++;
         return values;
       },
       dispose() {
-        m.dispose();
-        teacher?.dispose();
-        distiller?.dispose();
-        opt.dispose();
+        parts.dispose();
       },
     };
   } catch (e) {
-    model?.dispose();
-    teacher?.dispose();
-    distiller?.dispose();
-    optimizer?.dispose();
+    parts.dispose();
     throw e;
   }
 }
