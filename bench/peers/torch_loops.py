@@ -7,10 +7,10 @@ the device), the official networks' forward, the official losses, backward, Adam
 L3: `upscale` of a photo from PNG file to PNG file: Pillow decode, numpy RGB->YCbCr, FSRCNN on Y (the whole
 image in one pass, no tiles), Cb/Cr by Pillow's bicubic, numpy YCbCr->RGB, 8-bit rounding, Pillow PNG encode.
 
-Networks: re-declared from the PISR paper's official code (cvlab-yonsei/PISR: models/fsrcnn.py, encoder.py,
-vid_module.py) with its module nesting and its forward (every layer's output kept in a dict), mirroring
-scripts/fixtures/pisr_golden.py (which cannot be imported: it writes its fixture when loaded). Losses as
-losses/loss_factory.py: L1, the teacher's 1e-4 * L1(encoder output, LR), VID's Laplace NLL with 1e-6.
+Networks: the PISR paper's official ones (cvlab-yonsei/PISR: models/fsrcnn.py, encoder.py, vid_module.py) with
+its module nesting and its forward (every layer's output kept in a dict), as re-declared in
+scripts/fixtures/pisr_official.py, which the fixture scripts use too. Losses as losses/loss_factory.py: L1, the
+teacher's 1e-4 * L1(encoder output, LR), VID's Laplace NLL with 1e-6.
 
 The sampler mirrors image/sampler.ts, with numpy: every image decoded once before the first step (Pillow; EXIF
 orientation applied), modcropped to a multiple of the scale, Y = BT.601 of the float RGB (unrounded), LR Y =
@@ -23,18 +23,24 @@ JPEG is decoded by libjpeg here, jpeg-js there; numpy's PCG64 replaces the engin
 """
 import math
 import os
+import sys
 import tempfile
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from collections import OrderedDict
 from PIL import Image, ImageOps
 
 SCALE, D, S, M = 4, 56, 12, 4
 LOOP_BATCH, LOOP_HR_PATCH = 16, 96
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# The official networks are declared once, in scripts/fixtures/pisr_official.py (shared with the fixture scripts).
+# scripts/ is no package and torch_bench.py imports this file with only bench/peers/ on the path, so that folder goes
+# on sys.path, found from this file's own location (not the working directory).
+sys.path.insert(0, os.path.join(ROOT, "scripts", "fixtures"))
+from pisr_official import PisrNet  # noqa: E402 (needs the path above)
+
 DEFAULT_DATA = os.path.normpath(os.path.join(ROOT, "../shared/data/train/bsds400"))
 DEFAULT_PHOTO = os.path.join(ROOT, "bench", "out", "l3-photo-2000x1336.png")  # bench/lib/photo.ts builds it
 # the recipe's defaults (train/config.ts): Adam 1e-3 (0.9, 0.999), cosine to 1e-5 per epoch, 1000 x 1000 steps
@@ -47,61 +53,7 @@ YCC_OFFSET = np.array([16.0, 128.0, 128.0]) / 255
 YCC_INV = np.linalg.inv(YCC)
 
 
-# ------------------------------------------------------------------ the official architecture (PISR) ----
-def conv_prelu(cin, cout, k, stride=1):
-    return nn.Sequential(nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2), nn.PReLU())
-
-
-class FSRCNNNet(nn.Module):
-    """`backbone`: holds `network` = Sequential(OrderedDict(encoder?, feature_extraction, ..., last_layer))."""
-
-    def __init__(self, scale, n_colors=1, d=D, s=S, m=M, encoder=False):
-        super().__init__()
-        layers = OrderedDict()
-        if encoder:  # lcscc: conv5 PReLU conv5/stride PReLU conv3 PReLU conv3, wrapped in a one-element Sequential
-            layers["encoder"] = nn.Sequential(nn.Sequential(
-                nn.Conv2d(n_colors, d, 5, stride=1, padding=2), nn.PReLU(),
-                nn.Conv2d(d, d, 5, stride=scale, padding=2), nn.PReLU(),
-                nn.Conv2d(d, s, 3, stride=1, padding=1), nn.PReLU(),
-                nn.Conv2d(s, n_colors, 3, stride=1, padding=1)))
-        layers["feature_extraction"] = nn.Sequential(conv_prelu(n_colors, d, 5))
-        layers["shrinking"] = nn.Sequential(conv_prelu(d, s, 1))
-        layers["mapping"] = nn.Sequential(*[conv_prelu(s, s, 3) for _ in range(m)])
-        layers["expanding"] = nn.Sequential(conv_prelu(s, d, 1))
-        layers["last_layer"] = nn.Sequential(nn.Sequential(
-            nn.ConvTranspose2d(d, n_colors, 9, stride=scale, padding=9 // 2, output_padding=scale - 1)))
-        self.network = nn.Sequential(layers)
-
-
-def adaptation(c):
-    return nn.Sequential(nn.Conv2d(c, c, 1), nn.PReLU(), nn.Conv2d(c, c, 1))
-
-
-class PisrNet(nn.Module):
-    def __init__(self, scale, teacher=False, student=False, **kw):
-        super().__init__()
-        self.backbone = FSRCNNNet(scale, encoder=teacher, **kw)
-        d = kw.get("d", D)
-        vid = OrderedDict()
-        if student:
-            vid["expanding_mean"] = adaptation(d)
-            var = adaptation(d)
-            var.add_module(str(len(var) + 1), nn.Softplus())  # as vid_module.py: named "4", no parameters
-            vid["expanding_var"] = var
-        self.vid_module_dict = nn.Sequential(vid)
-
-    def forward(self, x):
-        out = {}
-        for name, layer in self.backbone.network.named_children():
-            x = layer(x)
-            out[name] = x
-            if name == "expanding" and len(self.vid_module_dict):
-                out["mu"] = self.vid_module_dict.expanding_mean(x)
-                out["scale"] = self.vid_module_dict.expanding_var(x)
-        out["hr"] = x
-        return out
-
-
+# --------------------------------------------------------------------------- the official loss (PISR) ----
 def vid_nll(mu, std, tl, epsilon=1e-8):
     """The official VID loss, Laplace: C ln(2 pi)/2 + ln(2b) + |mu - t| / b, b = 0.1 scale + eps, averaged."""
     std = std * 0.1 + epsilon
@@ -175,10 +127,10 @@ def prepare_loop(name, device, data=None, photo=None):
     folder = data or DEFAULT_DATA
     sampler = PatchSampler(folder, SCALE, LOOP_HR_PATCH, LOOP_BATCH)
     torch.manual_seed(SEED)
-    net = PisrNet(SCALE, teacher=mode == "teacher", student=mode == "student").to(device)
+    net = PisrNet(SCALE, teacher=mode == "teacher", student=mode == "student", d=D, s=S, m=M).to(device)
     teacher = None
     if mode == "student":
-        teacher = PisrNet(SCALE, teacher=True).to(device).eval()
+        teacher = PisrNet(SCALE, teacher=True, d=D, s=S, m=M).to(device).eval()
         for p in teacher.parameters():
             p.requires_grad_(False)
         # the student starts from the teacher's decoder (the recipe's --init teacher)
@@ -225,7 +177,7 @@ def prepare_upscale(device, photo):
     if not os.path.exists(photo):
         raise SystemExit(f"{photo}: not found (the L3 photo: build it with `bun bench/lib/photo.ts`, or pass --photo)")
     torch.manual_seed(SEED)
-    net = PisrNet(SCALE).to(device).eval()
+    net = PisrNet(SCALE, d=D, s=S, m=M).to(device).eval()
     fd, out_path = tempfile.mkstemp(prefix="pisr-bench-l3-", suffix=".png")
     os.close(fd)
     about = {"photo": photo}
