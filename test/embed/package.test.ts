@@ -74,6 +74,12 @@ test("npm pack → npm install in a fresh Node project → import, upscale a PNG
     const cliOut = run(["npx", "--no-install", "pisr-webgpu", "upscale", "--model", "bicubic", "--scale", "3", "--input", join(input, png), "--output", join(app, "b.jpg")], app);
     expect(cliOut).toContain("×3 with bicubic");
     expect(readImage(join(app, "b.jpg")).width).toBe(3 * src.width);
+    // the shipped ×4 weights travel with the package: the command and the library use them by default
+    const shippedOut = run(["npx", "--no-install", "pisr-webgpu", "upscale", "--input", join(input, png), "--output", join(app, "d.png")], app);
+    expect(shippedOut).toMatch(/×4 with the shipped fsrcnn-x4-(student|baseline)\.safetensors/);
+    expect(readImage(join(app, "d.png")).width).toBe(4 * src.width);
+    const byDefault = run(["node", "-e", 'import("pisr-webgpu").then(async (m) => { const sr = await m.createUpscaler(); console.log(JSON.stringify([sr.scale, sr.architecture])); })'], app);
+    expect(JSON.parse(byDefault.trim().split("\n").at(-1)!)[0]).toBe(4);
 
     // TypeScript consumers get the declarations: a correct program passes, a type error is caught
     writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, skipLibCheck: true, lib: ["es2022", "dom"] }, files: ["consumer.ts"] }));
