@@ -8,13 +8,12 @@
 // Tolerance: relative norm error ‖ours − torch‖ / ‖torch‖ ≤ 1e-5. In CI (CI=true) a missing WebGPU adapter
 // fails the WebGPU cases; elsewhere they are skipped with a message.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { goldenBackends } from "./backends.ts";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Backend } from "../../engine/backend.ts";
-import { CpuBackend, type Tensor, tensor, tidy } from "../../engine/index.ts";
-import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
-import { haveWebGpu, IN_CI } from "../webgpu.ts";
+import { type Tensor, tensor, tidy } from "../../engine/index.ts";
 import { studentLoss, teacherLoss, vidLoss } from "../../losses/pisr.ts";
 import { createBaseline, createStudent, createTeacher, type PisrModel } from "../../models/pisr.ts";
 
@@ -116,31 +115,8 @@ async function withModel<T>(model: PisrModel, c: Case, fn: (m: PisrModel) => Pro
 
 // ---- backends: the CPU always; WebGPU when there is an adapter (required in CI)
 
-const gpuSkip = !(await haveWebGpu("PISR golden tests on WebGPU"));
-let gpu: WebGpuBackend | undefined;
-let gpuFailure: Error | undefined;
-beforeAll(async () => {
-  if (gpuSkip) return;
-  try {
-    gpu = await WebGpuBackend.create();
-  } catch (e) {
-    gpuFailure = e as Error;
-  }
-});
-afterAll(() => gpu?.destroy());
-
-const cpu = new CpuBackend("float32");
-const BACKENDS: { name: string; skip: boolean; get: () => Backend }[] = [
-  { name: "cpu", skip: false, get: () => cpu },
-  {
-    name: "webgpu",
-    skip: gpuSkip,
-    get: () => {
-      if (gpu) return gpu;
-      throw new Error(`PISR golden tests need a WebGPU adapter${IN_CI ? " (required in CI)" : ""}: ${gpuFailure?.message ?? "backend was not created"}`);
-    },
-  },
-];
+const BACKENDS = await goldenBackends("PISR golden tests");
+const cpu = BACKENDS[0].get();
 
 describe("fixture", () => {
   test(`was written by torch (${fx.torch}) and holds the three models`, () => {

@@ -10,13 +10,12 @@
 // Tolerance: relative norm error ‖ours − torch‖ / ‖torch‖ ≤ 1e-5 for values, ≤ 1e-4 for gradients. In CI
 // (CI=true) a missing WebGPU adapter fails the WebGPU cases; elsewhere they are skipped with a message.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { goldenBackends } from "./backends.ts";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Backend } from "../../engine/backend.ts";
-import { CpuBackend, l1Loss, resizeBicubic, type Tensor, tensor, tidy } from "../../engine/index.ts";
-import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
-import { haveWebGpu, IN_CI } from "../webgpu.ts";
+import { l1Loss, resizeBicubic, type Tensor, tensor, tidy } from "../../engine/index.ts";
 import { Carn } from "../../models/carn.ts";
 import type { StudentFeatures } from "../../models/student-features.ts";
 import { Vdsr } from "../../models/vdsr.ts";
@@ -117,31 +116,8 @@ async function layoutOf(m: Vdsr | Carn): Promise<[string, number[]][]> {
 
 // ---- backends: the CPU always; WebGPU when there is an adapter (required in CI)
 
-const gpuSkip = !(await haveWebGpu("student golden tests on WebGPU"));
-let gpu: WebGpuBackend | undefined;
-let gpuFailure: Error | undefined;
-beforeAll(async () => {
-  if (gpuSkip) return;
-  try {
-    gpu = await WebGpuBackend.create();
-  } catch (e) {
-    gpuFailure = e as Error;
-  }
-});
-afterAll(() => gpu?.destroy());
-
-const cpu = new CpuBackend("float32");
-const BACKENDS: { name: string; skip: boolean; get: () => Backend }[] = [
-  { name: "cpu", skip: false, get: () => cpu },
-  {
-    name: "webgpu",
-    skip: gpuSkip,
-    get: () => {
-      if (gpu) return gpu;
-      throw new Error(`student golden tests need a WebGPU adapter${IN_CI ? " (required in CI)" : ""}: ${gpuFailure?.message ?? "backend was not created"}`);
-    },
-  },
-];
+const BACKENDS = await goldenBackends("student golden tests");
+const cpu = BACKENDS[0].get();
 
 describe("full-size students: parameter counts, names and shapes as the PyTorch state dicts", () => {
   test("VDSR without biases (twtygqyy): 664,704 parameters, 20 tensors", async () => {
