@@ -12,10 +12,10 @@
 // the state dict, handled as carn.ts handles them.
 
 import type { Backend } from "../engine/backend.ts";
-import { add, concat, nn, type Rng, relu, type Tensor } from "../engine/index.ts";
+import { add, nn, type Rng, relu, type Tensor } from "../engine/index.ts";
 import { BasicBlock, MeanShift } from "./carn-ops.ts";
 import { type BuildOptions, rngOf } from "./fsrcnn.ts";
-import type { StudentFeatures } from "./student-features.ts";
+import { CarnNet, cascade } from "./carn-net.ts";
 
 export interface CarnMConfig {
   scale: number;
@@ -29,8 +29,6 @@ export function resolveCarnMConfig(c: CarnMConfig): Required<CarnMConfig> {
   if (![2, 3, 4].includes(c.scale)) throw new Error(`scale must be 2, 3 or 4, got ${c.scale}`);
   return { scale: c.scale, group: c.group ?? 4, width: c.width ?? 64 };
 }
-
-type StateDict = Map<string, { shape: number[]; data: ArrayLike<number> }>;
 
 const conv = (cin: number, cout: number, k: number, groups: number, rng: Rng, backend?: Backend) =>
   new nn.Conv2d(cin, cout, k, { padding: Math.floor(k / 2), groups, rng, backend }); // PyTorch's default init, as ops.py
@@ -66,15 +64,6 @@ class GroupedUpsampleBlock extends nn.Module {
   }
 }
 
-/** carn_m.py's cascade: each output joins the running concatenation, a 1×1 conv fuses it into the next input. */
-function cascade(x: Tensor, blocks: readonly nn.Module[], fusions: readonly nn.Module[]): Tensor {
-  let joined = x, out = x;
-  blocks.forEach((block, i) => {
-    joined = concat([joined, block.forward(out)]);
-    out = fusions[i]!.forward(joined);
-  });
-  return out;
-}
 
 /** carn_m.py's Block: the one residual block `b1` applied three times (shared weights), fused by c1..c3. */
 class CascadingBlock extends nn.Module {
@@ -90,7 +79,8 @@ class CascadingBlock extends nn.Module {
   }
 }
 
-export class CarnM extends nn.Module {
+export class CarnM extends CarnNet {
+  protected readonly label = "CARN-M";
   readonly config: Required<CarnMConfig>;
   readonly subMean: MeanShift;
   readonly addMean: MeanShift;
@@ -99,8 +89,6 @@ export class CarnM extends nn.Module {
   readonly fusions: BasicBlock[];
   readonly upsample: GroupedUpsampleBlock;
   readonly exit: nn.Conv2d;
-  /** PISR would distil `c3`'s output, o3: the last LR-resolution features (width channels), as for CARN */
-  readonly distilledLayer = "c3";
 
   constructor(config: CarnMConfig, opts: BuildOptions = {}) {
     super();
@@ -115,39 +103,5 @@ export class CarnM extends nn.Module {
     this.fusions = [1, 2, 3].map((i) => this.addModule(`c${i}`, new BasicBlock((i + 1) * width, width, 1, rng, backend)));
     this.upsample = this.addModule("upsample", new GroupedUpsampleBlock(width, scale, group, rng, backend));
     this.exit = this.addModule("exit", conv(width, 3, 3, 1, rng, backend));
-  }
-
-  features(lr: Tensor): StudentFeatures {
-    const distilled = cascade(this.entry.forward(this.subMean.forward(lr)), this.blocks, this.fusions);
-    return { distilled, hr: this.addMean.forward(this.exit.forward(this.upsample.forward(distilled))) };
-  }
-
-  forward(lr: Tensor): Tensor {
-    return this.features(lr).hr;
-  }
-
-  private meanShiftEntries(): [string, { shape: number[]; data: Float32Array }][] {
-    return [
-      ...this.subMean.stateEntries().map(([n, v]): [string, typeof v] => [`sub_mean.${n}`, v]),
-      ...this.addMean.stateEntries().map(([n, v]): [string, typeof v] => [`add_mean.${n}`, v]),
-    ];
-  }
-
-  /** The reference state dict: the frozen mean shifts first, as carn_m.py declares them, then every parameter. */
-  override async stateDict(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
-    return new Map([...this.meanShiftEntries(), ...(await super.stateDict())]);
-  }
-
-  /** Accepts the reference's mean-shift entries (or their absence) only when they hold the DIV2K shift, as Carn. */
-  override async loadStateDict(state: StateDict, opts: { strict?: boolean } = {}): Promise<void> {
-    const rest = new Map(state);
-    for (const [name, fixed] of this.meanShiftEntries()) {
-      const given = rest.get(name);
-      if (!given) continue;
-      const same = given.shape.join() === fixed.shape.join() && fixed.data.every((v, i) => Math.fround(given.data[i]!) === v);
-      if (!same) throw new Error(`"${name}" is not CARN-M's fixed DIV2K mean shift (the reference freezes it)`);
-      rest.delete(name);
-    }
-    return super.loadStateDict(rest, opts);
   }
 }

@@ -11,10 +11,10 @@
 // Carn itself.
 
 import type { Backend } from "../engine/backend.ts";
-import { concat, nn, type Rng, type Tensor } from "../engine/index.ts";
+import { nn, type Rng, type Tensor } from "../engine/index.ts";
 import { BasicBlock, MeanShift, ResidualBlock, UpsampleBlock } from "./carn-ops.ts";
 import { type BuildOptions, rngOf } from "./fsrcnn.ts";
-import type { StudentFeatures } from "./student-features.ts";
+import { CarnNet, cascade } from "./carn-net.ts";
 
 export interface CarnConfig {
   scale: number;
@@ -27,20 +27,6 @@ export function resolveCarnConfig(c: CarnConfig): Required<CarnConfig> {
   return { scale: c.scale, width: c.width ?? 64 };
 }
 
-type StateDict = Map<string, { shape: number[]; data: ArrayLike<number> }>;
-
-/**
- * The cascade of carn.py (Block.forward, and Net.forward around its blocks): each block's output joins the
- * running concatenation, and a 1×1 conv fuses all of it into the next block's input.
- */
-function cascade(x: Tensor, blocks: readonly nn.Module[], fusions: readonly nn.Module[]): Tensor {
-  let joined = x, out = x;
-  blocks.forEach((block, i) => {
-    joined = concat([joined, block.forward(out)]);
-    out = fusions[i]!.forward(joined);
-  });
-  return out;
-}
 
 /** carn.py's Block: three residual blocks b1..b3, fused by c1..c3 over 2, 3 and 4 times the width. */
 class CascadingBlock extends nn.Module {
@@ -56,7 +42,8 @@ class CascadingBlock extends nn.Module {
   }
 }
 
-export class Carn extends nn.Module {
+export class Carn extends CarnNet {
+  protected readonly label = "CARN";
   readonly config: Required<CarnConfig>;
   readonly subMean: MeanShift;
   readonly addMean: MeanShift;
@@ -65,8 +52,6 @@ export class Carn extends nn.Module {
   readonly fusions: BasicBlock[];
   readonly upsample: UpsampleBlock;
   readonly exit: nn.Conv2d;
-  /** PISR would distil `c3`'s output, o3: the last LR-resolution features (width channels) before upsampling */
-  readonly distilledLayer = "c3";
 
   constructor(config: CarnConfig, opts: BuildOptions = {}) {
     super();
@@ -81,43 +66,5 @@ export class Carn extends nn.Module {
     this.fusions = [1, 2, 3].map((i) => this.addModule(`c${i}`, new BasicBlock((i + 1) * width, width, 1, rng, backend)));
     this.upsample = this.addModule("upsample", new UpsampleBlock(width, scale, rng, backend));
     this.exit = this.addModule("exit", new nn.Conv2d(width, 3, 3, { padding: 1, rng, backend }));
-  }
-
-  features(lr: Tensor): StudentFeatures {
-    const distilled = cascade(this.entry.forward(this.subMean.forward(lr)), this.blocks, this.fusions);
-    return { distilled, hr: this.addMean.forward(this.exit.forward(this.upsample.forward(distilled))) };
-  }
-
-  forward(lr: Tensor): Tensor {
-    return this.features(lr).hr;
-  }
-
-  /** The frozen mean shifts' reference entries, `sub_mean.shifter.*` then `add_mean.shifter.*`. */
-  private meanShiftEntries(): [string, { shape: number[]; data: Float32Array }][] {
-    return [
-      ...this.subMean.stateEntries().map(([n, v]): [string, typeof v] => [`sub_mean.${n}`, v]),
-      ...this.addMean.stateEntries().map(([n, v]): [string, typeof v] => [`add_mean.${n}`, v]),
-    ];
-  }
-
-  /** The reference state dict: the mean shifts first, as carn.py declares them, then every parameter. */
-  override async stateDict(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
-    return new Map([...this.meanShiftEntries(), ...(await super.stateDict())]);
-  }
-
-  /**
-   * Accepts the reference's mean-shift entries (or their absence) as long as they hold the DIV2K shift this
-   * model applies: the reference never trains them, so other values mean weights from another model.
-   */
-  override async loadStateDict(state: StateDict, opts: { strict?: boolean } = {}): Promise<void> {
-    const rest = new Map(state);
-    for (const [name, fixed] of this.meanShiftEntries()) {
-      const given = rest.get(name);
-      if (!given) continue;
-      const same = given.shape.join() === fixed.shape.join() && fixed.data.every((v, i) => Math.fround(given.data[i]!) === v);
-      if (!same) throw new Error(`"${name}" is not CARN's fixed DIV2K mean shift (the reference freezes it)`);
-      rest.delete(name);
-    }
-    return super.loadStateDict(rest, opts);
   }
 }
