@@ -1,28 +1,34 @@
 /**
- * Training patch sampler: random aligned (LR, HR) luma patches from folders of HR images.
+ * Training patch sampler: random aligned (LR, HR) luma patches (or RGB patches, `colour: "rgb"`) from
+ * folders of HR images.
  *
  * Per image (decoded once, then cached in memory as two float planes):
  *   HR = modcrop(image, scale); hrY = toY(HR) (float Y/255, unrounded; greyscale: its channel);
  *   lrY = imresize(hrY, 1/scale) — MATLAB bicubic, antialiased (= Y of the bicubic-downscaled RGB image,
  *   by linearity), float, optionally rounded to 8 bits (`quantizeLR`). Same as `makeEvalPair` in evaluate.ts.
+ * With `colour: "rgb"` (for RGB networks) the cache holds RGB images instead: HR = modcrop(image, scale)
+ * (greyscale replicated to 3 equal channels), LR = imresize(HR, 1/scale) (`quantizeLR` as above); same as
+ * `makeRgbEvalPair`. Patches, offsets, augmentation and the random draws are exactly those of the Y mode
+ * (the same seed gives the same patches; Y of an RGB batch equals the Y batch up to float rounding).
  * Per sample: an LR offset (x, y) uniform over all positions where the LR patch fits; the HR patch is at
  * (x·scale, y·scale). Augmentation (each with p = 0.5, identical for LR and HR): horizontal flip, vertical
  * flip, transpose (applied in that order: out(i, j) = src after flips, then swapped).
  * Order: each epoch visits every usable image once, in a fresh random permutation; a batch takes the next
  * `batchSize` images of that sequence (crossing epoch boundaries), one patch per image.
- * Batches are NCHW Float32Arrays [B, 1, h, w]. Everything random comes from one seeded xoshiro128** whose
- * state, together with the epoch order and position, is `state()`; `restore(state)` resumes exactly.
+ * Batches are NCHW Float32Arrays [B, 1, h, w] ([B, 3, h, w] in RGB mode: planar, per sample all R, then G,
+ * then B). Everything random comes from one seeded xoshiro128** whose state, together with the epoch
+ * order and position, is `state()`; `restore(state)` resumes exactly (the state does not record the mode).
  *
  * Images smaller than the HR patch (checked from the file header) are skipped with a warning; an error is
  * raised if none is left. Memory: 4 bytes × (1 + 1/scale²) per HR pixel (about 0.7 GB for bsds400 +
- * sunhays80 at ×2).
+ * sunhays80 at ×2); RGB mode: 3× that, 12 bytes × (1 + 1/scale²) per HR pixel.
  */
 import { basename, dirname } from "node:path";
 import { readImage, readImageInfo } from "./decode.ts";
-import { makeEvalPair } from "./evaluate.ts";
+import { makeEvalPair, makeRgbEvalPair } from "./evaluate.ts";
 import { listImages } from "./files.ts";
 import { Rng, type RngState } from "./random.ts";
-import type { Plane } from "./types.ts";
+import type { Image, Plane } from "./types.ts";
 
 export interface SamplerOptions {
   /** One folder or several (images directly inside; PNG/JPEG). */
@@ -37,6 +43,8 @@ export interface SamplerOptions {
   seed?: number;
   /** Random flips / transpose (default true). */
   augment?: boolean;
+  /** Patch content: "y" (default: luma, 1 channel) or "rgb" (3 channels, for RGB networks). */
+  colour?: "y" | "rgb";
   /** Round LR planes to 8 bits (default false: float, as the evaluation pipeline). */
   quantizeLR?: boolean;
   /** Decode every image at construction instead of on first use (default false). */
@@ -57,9 +65,9 @@ export interface PatchInfo {
 }
 
 export interface Batch {
-  /** LR patches, NCHW [batchSize, 1, lrSize, lrSize], Y in [0,1] (float). */
+  /** LR patches, NCHW [batchSize, C, lrSize, lrSize] (C = 1: Y; C = 3: planar R, G, B), in [0,1] (float). */
   lr: Float32Array;
-  /** HR patches, NCHW [batchSize, 1, hrSize, hrSize]. */
+  /** HR patches, NCHW [batchSize, C, hrSize, hrSize]. */
   hr: Float32Array;
   lrShape: [number, number, number, number];
   hrShape: [number, number, number, number];
@@ -82,6 +90,7 @@ interface Entry {
   width: number;
   height: number;
   planes?: { hrY: Plane; lrY: Plane };
+  rgb?: { hr: Image; lr: Image };
 }
 
 /**
@@ -113,6 +122,10 @@ export class PatchSampler {
   readonly batchSize: number;
   readonly augment: boolean;
   readonly quantizeLR: boolean;
+  /** "y" (1 channel) or "rgb" (3 channels). */
+  readonly colour: "y" | "rgb";
+  /** Channels per patch: 1 ("y") or 3 ("rgb"). */
+  readonly channels: 1 | 3;
   private readonly entries: Entry[];
   private readonly fp: string;
   private rng: Rng;
@@ -129,6 +142,9 @@ export class PatchSampler {
     this.batchSize = opts.batchSize ?? 16;
     this.augment = opts.augment ?? true;
     this.quantizeLR = opts.quantizeLR ?? false;
+    this.colour = opts.colour ?? "y";
+    if (this.colour !== "y" && this.colour !== "rgb") throw new Error(`PatchSampler: colour must be "y" or "rgb", got ${JSON.stringify(this.colour)}`);
+    this.channels = this.colour === "rgb" ? 3 : 1;
     if (!(Number.isInteger(this.scale) && this.scale >= 1)) throw new Error(`PatchSampler: scale must be a positive integer, got ${this.scale}`);
     if (!(Number.isInteger(this.patchSize) && this.patchSize > 0 && this.patchSize % this.scale === 0)) {
       throw new Error(`PatchSampler: patchSize ${this.patchSize} must be a positive multiple of scale ${this.scale}`);
@@ -158,7 +174,7 @@ export class PatchSampler {
     this.fp = fingerprint(this.entries.map((e) => e.path));
     this.rng = new Rng(opts.seed ?? 0);
     this.newEpoch(0);
-    if (opts.preload) for (let i = 0; i < this.entries.length; i++) this.planes(i);
+    if (opts.preload) for (let i = 0; i < this.entries.length; i++) this.load(i);
   }
 
   /** Number of usable images. */
@@ -173,7 +189,7 @@ export class PatchSampler {
 
   /** Decode/cache statistics. */
   stats(): { images: number; cached: number; decodes: number; epoch: number; cursor: number } {
-    return { images: this.entries.length, cached: this.entries.filter((e) => e.planes).length, decodes: this.decodes, epoch: this.epoch, cursor: this.cursor };
+    return { images: this.entries.length, cached: this.entries.filter((e) => e.planes || e.rgb).length, decodes: this.decodes, epoch: this.epoch, cursor: this.cursor };
   }
 
   private newEpoch(epoch: number): void {
@@ -182,8 +198,9 @@ export class PatchSampler {
     this.order = this.rng.shuffle(this.entries.map((_, i) => i));
   }
 
-  /** Cached (hrY, lrY) planes of image i, decoding on first use. */
+  /** Cached (hrY, lrY) planes of image i, decoding on first use (Y mode only). */
   planes(i: number): { hrY: Plane; lrY: Plane } {
+    if (this.colour !== "y") throw new Error(`PatchSampler.planes: the sampler works on RGB (colour "rgb"); use rgbImages()`);
     const e = this.entries[i];
     if (!e.planes) {
       const img = readImage(e.path);
@@ -193,29 +210,51 @@ export class PatchSampler {
     return e.planes;
   }
 
+  /** Cached (hr, lr) RGB images of image i (3 channels, HWC), decoding on first use (RGB mode only). */
+  rgbImages(i: number): { hr: Image; lr: Image } {
+    if (this.colour !== "rgb") throw new Error(`PatchSampler.rgbImages: the sampler works on Y (colour "y"); use planes()`);
+    const e = this.entries[i];
+    if (!e.rgb) {
+      const img = readImage(e.path);
+      this.decodes++;
+      const { hr, lr } = makeRgbEvalPair(img, this.scale, { quantizeLR: this.quantizeLR });
+      e.rgb = { hr, lr };
+    }
+    return e.rgb;
+  }
+
+  /** The cached pair of image i in this sampler's mode. */
+  private load(i: number): { hr: Image; lr: Image } {
+    if (this.colour === "rgb") return this.rgbImages(i);
+    const { hrY, lrY } = this.planes(i);
+    return { hr: hrY, lr: lrY };
+  }
+
   /** The next batch. */
   next(): Batch {
-    const B = this.batchSize, P = this.patchSize, p = this.lrPatchSize, s = this.scale;
-    const lr = new Float32Array(B * p * p);
-    const hr = new Float32Array(B * P * P);
+    const B = this.batchSize, P = this.patchSize, p = this.lrPatchSize, s = this.scale, C = this.channels;
+    const lr = new Float32Array(B * C * p * p);
+    const hr = new Float32Array(B * C * P * P);
     const patches: PatchInfo[] = [];
     for (let b = 0; b < B; b++) {
       if (this.cursor >= this.order.length) this.newEpoch(this.epoch + 1);
       const idx = this.order[this.cursor++];
-      const { hrY, lrY } = this.planes(idx);
-      const x = this.rng.int(lrY.width - p + 1);
-      const y = this.rng.int(lrY.height - p + 1);
+      const { hr: hrImg, lr: lrImg } = this.load(idx);
+      const x = this.rng.int(lrImg.width - p + 1);
+      const y = this.rng.int(lrImg.height - p + 1);
       let hflip = false, vflip = false, transpose = false;
       if (this.augment) {
         hflip = this.rng.bool();
         vflip = this.rng.bool();
         transpose = this.rng.bool();
       }
-      copyPatch(lrY, x, y, p, hflip, vflip, transpose, lr, b * p * p);
-      copyPatch(hrY, x * s, y * s, P, hflip, vflip, transpose, hr, b * P * P);
+      for (let c = 0; c < C; c++) {
+        copyPatch(lrImg, c, x, y, p, hflip, vflip, transpose, lr, (b * C + c) * p * p);
+        copyPatch(hrImg, c, x * s, y * s, P, hflip, vflip, transpose, hr, (b * C + c) * P * P);
+      }
       patches.push({ path: this.entries[idx].path, x, y, hflip, vflip, transpose });
     }
-    return { lr, hr, lrShape: [B, 1, p, p], hrShape: [B, 1, P, P], patches };
+    return { lr, hr, lrShape: [B, C, p, p], hrShape: [B, C, P, P], patches };
   }
 
   /** Everything needed to continue the exact same sequence of batches (JSON-serialisable). */
@@ -243,9 +282,12 @@ export class PatchSampler {
   }
 }
 
-/** Copy a size×size window at (x0, y0) of `src` into `dst` at `offset`, with the given flips/transpose. */
-function copyPatch(src: Plane, x0: number, y0: number, size: number, hflip: boolean, vflip: boolean, transpose: boolean, dst: Float32Array, offset: number): void {
-  const w = src.width, d = src.data, last = size - 1;
+/**
+ * Copy channel `ch` of a size×size window at (x0, y0) of `src` (HWC) into `dst` at `offset` (one plane),
+ * with the given flips/transpose.
+ */
+function copyPatch(src: Image, ch: number, x0: number, y0: number, size: number, hflip: boolean, vflip: boolean, transpose: boolean, dst: Float32Array, offset: number): void {
+  const w = src.width, d = src.data, last = size - 1, n = src.channels;
   for (let i = 0; i < size; i++) {
     for (let j = 0; j < size; j++) {
       // output (row i, col j) ← source (row r, col c)
@@ -253,7 +295,7 @@ function copyPatch(src: Plane, x0: number, y0: number, size: number, hflip: bool
       let c = transpose ? i : j;
       if (vflip) r = last - r;
       if (hflip) c = last - c;
-      dst[offset + i * size + j] = d[(y0 + r) * w + x0 + c];
+      dst[offset + i * size + j] = d[((y0 + r) * w + x0 + c) * n + ch];
     }
   }
 }
