@@ -31,9 +31,9 @@ const trainStep = () =>
       const f = model.features(hr);
       loss = teacherLoss(f.hr, hr, f.encoder!, lr).loss;
     } else if (mode === "student") {
-      const target = noGrad(() => teacher!.features(hr).expanding);
+      const target = noGrad(() => teacher!.features(hr).distilled);
       const f = model.features(lr);
-      const { mu, scale } = model.vid!.estimate(f.expanding);
+      const { mu, scale } = model.vid!.estimate(f.distilled);
       loss = studentLoss(f.hr, hr, mu, scale, target).loss;
     } else loss = l1Loss(model.forward(lr), hr);
     opt.zeroGrad();

@@ -1,16 +1,19 @@
-// Which network a checkpoint holds, and with which FSRCNN configuration. This project's checkpoints say so in
-// their safetensors header (architecture, scale, model_config: train/models-io.ts saveModel); a file written
-// from PyTorch with the official PISR state-dict names has no such header, so the architecture comes from the
-// key set and d, s, m and channels from the tensor shapes. No Node imports: embed/index.ts uses this too.
+// Which network a checkpoint holds, and with which configuration. This project's checkpoints say so in their
+// safetensors header (arch, architecture, scale, model_config: checkpoint/header.ts); a file written from
+// PyTorch with the official PISR state-dict names has no such header, so it is an FSRCNN whose role comes from
+// the key set and d, s, m and channels from the tensor shapes. No Node imports: embed/index.ts uses this too.
 
-import type { FsrcnnConfig } from "../models/fsrcnn.ts";
 import type { Architecture, PisrModel } from "../models/pisr.ts";
+import { type ArchName, ARCHITECTURES, isArchName, type ModelConfig } from "../models/registry.ts";
 
 type Tensors = Map<string, { shape: number[]; data: ArrayLike<number> }>;
 
 export interface CheckpointLayout {
+  /** the network (FSRCNN when the header does not say: the official PISR files and this project's older ones) */
+  arch: ArchName;
+  /** its role: teacher, student or baseline */
   architecture: Architecture;
-  config: FsrcnnConfig;
+  config: ModelConfig;
 }
 
 const NET = "backbone.network.";
@@ -29,6 +32,8 @@ export function checkpointLayout(tensors: Tensors, metadata: Record<string, stri
   const fail = (problem: string): never => {
     throw new Error(`${source}: ${problem}`);
   };
+  const arch = metadata.arch ?? "fsrcnn";
+  if (!isArchName(arch)) fail(`unknown arch ${JSON.stringify(arch)} in the checkpoint header (expected ${ARCHITECTURES.join(", ")})`);
   let architecture = metadata.architecture as Architecture | undefined;
   if (architecture === undefined) {
     if (!tensors.has(FIRST)) return null;
@@ -40,7 +45,7 @@ export function checkpointLayout(tensors: Tensors, metadata: Record<string, stri
 
   if (metadata.model_config !== undefined) {
     try {
-      return { architecture, config: JSON.parse(metadata.model_config) as FsrcnnConfig };
+      return { arch: arch as ArchName, architecture, config: JSON.parse(metadata.model_config) as ModelConfig };
     } catch {
       fail(`metadata "model_config" is not JSON: ${metadata.model_config}`);
     }
@@ -50,6 +55,7 @@ export function checkpointLayout(tensors: Tensors, metadata: Record<string, stri
     fail("the checkpoint header does not give the scale, and the weights cannot tell it (it is the stride of the last layer, which a state dict does not store): pass --scale 2, 3 or 4 (createUpscaler: the scale option)");
   }
   if (![2, 3, 4].includes(scale!)) fail(`scale must be 2, 3 or 4, got ${metadata.scale ?? scale}`);
+  if (arch !== "fsrcnn") fail(`a ${arch} checkpoint needs "model_config" in its header`);
 
   // Official FSRCNN shapes: feature_extraction [d, c, 5, 5], shrinking [s, d, 1, 1], mapping.0…m-1,
   // last_layer ConvTranspose2d [d, c, 9, 9] (the teacher's feature_extraction sees the encoder's output, so
@@ -63,7 +69,7 @@ export function checkpointLayout(tensors: Tensors, metadata: Record<string, stri
     const hit = /^backbone\.network\.mapping\.(\d+)\./.exec(name);
     if (hit) m = Math.max(m, Number(hit[1]) + 1);
   }
-  return { architecture, config: { scale: scale!, channels, d, s, m } };
+  return { arch: "fsrcnn", architecture, config: { scale: scale!, channels, d, s, m } };
 }
 
 /**

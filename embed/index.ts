@@ -25,7 +25,7 @@ import { mergeChannels, splitChannels } from "../image/color.ts";
 import { imresize } from "../image/resize.ts";
 import { type Image, makeImage } from "../image/types.ts";
 import { checkpointLayout, loadWeights } from "../checkpoint/layout.ts";
-import type { FsrcnnConfig } from "../models/fsrcnn.ts";
+import type { ArchName, ModelConfig } from "../models/registry.ts";
 import { PisrModel } from "../models/pisr.ts";
 import { CheckpointError, decodeSafetensors } from "../checkpoint/safetensors.ts";
 import { upscaleImage } from "../infer/upscale.ts";
@@ -89,6 +89,8 @@ export interface BackendInfo {
 
 export interface Upscaler {
   readonly scale: number;
+  /** the network: fsrcnn, vdsr, idn, carn or carn-m (models/registry.ts) */
+  readonly arch: ArchName;
   readonly architecture: "student" | "baseline";
   readonly backend: BackendInfo;
   /** the checkpoint's safetensors metadata (architecture, scale, model_config, and whatever training added) */
@@ -103,7 +105,7 @@ export interface Upscaler {
  * written from PyTorch without this project's header are read by their tensor names and shapes; `scale` is
  * then needed when the header does not give one.
  */
-export function readCheckpoint(weights: Uint8Array | ArrayBuffer, scale?: number): { architecture: "student" | "baseline"; config: FsrcnnConfig; metadata: Record<string, string>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
+export function readCheckpoint(weights: Uint8Array | ArrayBuffer, scale?: number): { arch: ArchName; architecture: "student" | "baseline"; config: ModelConfig; metadata: Record<string, string>; tensors: Map<string, { shape: number[]; data: Float32Array }> } {
   let bytes: Uint8Array;
   if (weights instanceof Uint8Array) bytes = weights;
   else if (weights instanceof ArrayBuffer) bytes = new Uint8Array(weights);
@@ -121,17 +123,17 @@ export function readCheckpoint(weights: Uint8Array | ArrayBuffer, scale?: number
   if (!layout) {
     throw new Error("weights have no PISR architecture in their safetensors metadata (found undefined) and no PISR tensor names (backbone.network.…); expected a student or baseline checkpoint");
   }
-  const { architecture, config } = layout;
+  const { arch, architecture, config } = layout;
   if (architecture === "teacher") {
     throw new Error("weights are a teacher checkpoint: the teacher needs the HR image; use a student or baseline checkpoint to upscale");
   }
-  return { architecture, config, metadata, tensors };
+  return { arch, architecture, config, metadata, tensors };
 }
 
 /** Builds an upscaler from checkpoint bytes. */
 export async function createUpscaler(opts: UpscalerOptions = {}): Promise<Upscaler> {
   if (!opts || typeof opts !== "object") throw new TypeError("createUpscaler takes an options object: { weights?, scale?, backend? }");
-  const { architecture, config, metadata, tensors } = readCheckpoint(opts.weights ?? shippedWeights(), opts.scale);
+  const { arch, architecture, config, metadata, tensors } = readCheckpoint(opts.weights ?? shippedWeights(), opts.scale);
   if (opts.scale !== undefined && opts.scale !== config.scale) {
     throw new Error(`the weights are for ×${config.scale}, but scale ${opts.scale} was asked for`);
   }
@@ -154,11 +156,11 @@ export async function createUpscaler(opts: UpscalerOptions = {}): Promise<Upscal
 
   let model: PisrModel;
   try {
-    model = new PisrModel(architecture, config, { backend });
+    model = new PisrModel(architecture, config, { arch, backend });
     await loadWeights(model, tensors);
   } catch (e) {
     if (owned) backend.destroy();
-    throw new Error(`weights do not fit a ${architecture} with config ${JSON.stringify(config)}: ${(e as Error).message}`);
+    throw new Error(`weights do not fit a ${arch} ${architecture} with config ${JSON.stringify(config)}: ${(e as Error).message}`);
   }
 
   const scale = model.config.scale;
@@ -184,6 +186,7 @@ export async function createUpscaler(opts: UpscalerOptions = {}): Promise<Upscal
 
   return {
     scale,
+    arch,
     architecture,
     backend: info,
     metadata,

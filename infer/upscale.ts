@@ -5,19 +5,19 @@
 import type { Backend } from "../engine/backend.ts";
 import { noGrad, Tensor, tidy } from "../engine/index.ts";
 import type { PisrModel } from "../models/pisr.ts";
+import { archSpec, type ModelConfig } from "../models/registry.ts";
 import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/color.ts";
 import { imresize } from "../image/resize.ts";
 import { type Image, makePlane, type Plane } from "../image/types.ts";
 
-import type { FsrcnnConfig } from "../models/fsrcnn.ts";
-
 /**
  * LR pixels of context each side of a tile for an FSRCNN: the 5×5 feature extraction reaches 2, each of the m
  * 3×3 mapping layers 1, the 1×1 layers nothing, and the 9×9 transposed conv (padding 4, stride = scale) reads
- * LR pixels up to ⌈4 / scale⌉ + 1 from an HR pixel's own (its position rounds down).
+ * LR pixels up to ⌈4 / scale⌉ + 1 from an HR pixel's own (its position rounds down). Every architecture's
+ * margin is in models/registry.ts; a model's own is `model.tileMargin`.
  */
-export function tileMargin(config: Required<Pick<FsrcnnConfig, "m" | "scale">>): number {
-  return 2 + config.m + Math.ceil(4 / config.scale) + 1;
+export function tileMargin(config: ModelConfig): number {
+  return archSpec("fsrcnn").margin(config);
 }
 
 export interface UpscaleOptions {
@@ -27,28 +27,36 @@ export interface UpscaleOptions {
   onTile?: (done: number, total: number) => void;
 }
 
-export function defaultTile(backend: Backend, channels: number, margin: number): number {
-  const elements = Math.min(backend.maxElements, 1 << 26) / channels;
+/** The largest LR tile side whose widest activation (`perPixel` values per LR pixel) fits the device. */
+export function defaultTile(backend: Backend, perPixel: number, margin: number): number {
+  const elements = Math.min(backend.maxElements, 1 << 26) / perPixel;
   return Math.max(32, Math.floor(Math.sqrt(elements)) - 2 * margin);
 }
 
-async function runTile(model: PisrModel, backend: Backend, lr: Plane, x0: number, y0: number, w: number, h: number): Promise<Float32Array> {
-  const data = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) data.set(lr.data.subarray((y0 + y) * lr.width + x0, (y0 + y) * lr.width + x0 + w), y * w);
-  const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(data, [1, 1, h, w], { backend }))));
+/** One tile of C planes through the network as a [1, C, h, w] batch: its output, C HR planes one after the other. */
+async function runTile(model: PisrModel, backend: Backend, planes: readonly Plane[], x0: number, y0: number, w: number, h: number): Promise<Float32Array> {
+  const data = new Float32Array(planes.length * w * h);
+  planes.forEach((p, c) => {
+    for (let y = 0; y < h; y++) data.set(p.data.subarray((y0 + y) * p.width + x0, (y0 + y) * p.width + x0 + w), (c * h + y) * w);
+  });
+  const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(data, [1, planes.length, h, w], { backend }))));
   const values = await out.toArray();
   out.dispose();
   return values;
 }
 
-/** LR Y plane in [0, 1] → HR Y plane (scale× larger), unclamped float. */
-export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane, opts: UpscaleOptions = {}): Promise<Plane> {
+/**
+ * The network's image planes in [0, 1] (one Y plane, or R, G, B for an RGB network) → scale× larger planes,
+ * unclamped float, in LR tiles whose margins cover the network's receptive field.
+ */
+export async function upscalePlanes(model: PisrModel, backend: Backend, planes: readonly Plane[], opts: UpscaleOptions = {}): Promise<Plane[]> {
   if (model.architecture === "teacher") throw new Error("the teacher needs the HR image; upscale with a student or baseline checkpoint");
+  if (planes.length !== model.imageChannels) throw new Error(`a ${model.arch} network takes ${model.imageChannels} plane(s), got ${planes.length}`);
   const s = model.config.scale;
-  const margin = tileMargin(model.config);
-  const tile = opts.tile ?? defaultTile(backend, model.config.d, margin);
-  const W = lr.width, H = lr.height;
-  const out = makePlane(W * s, H * s);
+  const margin = model.tileMargin;
+  const tile = opts.tile ?? defaultTile(backend, model.activationsPerLrPixel, margin);
+  const W = planes[0]!.width, H = planes[0]!.height;
+  const outs = planes.map(() => makePlane(W * s, H * s));
   const total = Math.ceil(W / tile) * Math.ceil(H / tile);
   let done = 0;
   for (let ty = 0; ty < H; ty += tile) {
@@ -57,25 +65,42 @@ export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane
       // the tile plus its margin, clipped to the image (the image border is zero padding either way)
       const x0 = Math.max(0, tx - margin), y0 = Math.max(0, ty - margin);
       const x1 = Math.min(W, tx + tw + margin), y1 = Math.min(H, ty + th + margin);
-      const pw = (x1 - x0) * s;
-      const values = await runTile(model, backend, lr, x0, y0, x1 - x0, y1 - y0);
-      for (let y = 0; y < th * s; y++) {
-        const src = (y + (ty - y0) * s) * pw + (tx - x0) * s;
-        out.data.set(values.subarray(src, src + tw * s), (ty * s + y) * out.width + tx * s);
-      }
+      const pw = (x1 - x0) * s, ph = (y1 - y0) * s;
+      const values = await runTile(model, backend, planes, x0, y0, x1 - x0, y1 - y0);
+      outs.forEach((out, c) => {
+        for (let y = 0; y < th * s; y++) {
+          const src = c * pw * ph + (y + (ty - y0) * s) * pw + (tx - x0) * s;
+          out.data.set(values.subarray(src, src + tw * s), (ty * s + y) * out.width + tx * s);
+        }
+      });
       opts.onTile?.(++done, total);
     }
   }
-  return out;
+  return outs;
+}
+
+/** LR Y plane in [0, 1] → HR Y plane (scale× larger), unclamped float: a network on the Y channel. */
+export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane, opts: UpscaleOptions = {}): Promise<Plane> {
+  if (model.imageChannels !== 1) throw new Error(`a ${model.arch} network works on RGB images, not on one plane: use upscaleImage`);
+  return (await upscalePlanes(model, backend, [lr], opts))[0]!;
 }
 
 /**
- * A grey or RGB image (float, [0, 1]) → scale× larger: a grey image goes through the network as it is; RGB goes
- * to YCbCr, Y through the network, Cb and Cr by MATLAB bicubic, and back — the SR convention.
+ * A grey or RGB image (float, [0, 1]) → scale× larger. A Y-channel network: a grey image goes through it as it
+ * is; RGB goes to YCbCr, Y through the network, Cb and Cr by MATLAB bicubic, and back — the SR convention. An
+ * RGB network (CARN) takes the RGB planes; a grey image goes in as three equal planes and comes back as their mean.
  */
 export async function upscaleImage(model: PisrModel, backend: Backend, img: Image, opts: UpscaleOptions = {}): Promise<Image> {
+  if (img.channels !== 1 && img.channels !== 3) throw new Error(`upscaleImage takes 1 or 3 channels, got ${img.channels}`);
+  if (model.imageChannels === 3) {
+    const rgb = img.channels === 3 ? splitChannels(img) : [img as Plane, img as Plane, img as Plane];
+    const big = await upscalePlanes(model, backend, rgb, opts);
+    if (img.channels === 3) return mergeChannels(big);
+    const grey = makePlane(big[0]!.width, big[0]!.height);
+    for (let i = 0; i < grey.data.length; i++) grey.data[i] = (big[0]!.data[i]! + big[1]!.data[i]! + big[2]!.data[i]!) / 3;
+    return grey;
+  }
   if (img.channels === 1) return upscalePlane(model, backend, img as Plane, opts);
-  if (img.channels !== 3) throw new Error(`upscaleImage takes 1 or 3 channels, got ${img.channels}`);
   const s = model.config.scale;
   const [y, cb, cr] = splitChannels(rgbToYcbcr(img));
   const big = await upscalePlane(model, backend, y as Plane, opts);

@@ -43,6 +43,8 @@ export interface Features {
   encoder?: Tensor;
   /** the 56-channel `expanding` features, the layer PISR distils */
   expanding: Tensor;
+  /** the features distillation reads: `expanding` (the name every architecture shares, models/registry.ts) */
+  distilled: Tensor;
   hr: Tensor;
 }
 
@@ -72,7 +74,7 @@ export class FsrcnnNetwork extends nn.Module {
     const encoder = this.encoder?.forward(x);
     const f = this.featureExtraction.forward(encoder ?? x);
     const expanding = this.expanding.forward(this.mapping.forward(this.shrinking.forward(f)));
-    return { encoder, expanding, hr: this.lastLayer.forward(expanding) };
+    return { encoder, expanding, distilled: expanding, hr: this.lastLayer.forward(expanding) };
   }
 
   forward(x: Tensor): Tensor {

@@ -9,10 +9,10 @@ import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
 import { bicubicUpscaler, evaluateSet, type SetResult, type Upscaler } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
-import type { Plane } from "../image/types.ts";
+import type { Image } from "../image/types.ts";
 import { die, num, positiveInt } from "./cli-args.ts";
 import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
-import { upscalePlane } from "../infer/upscale.ts";
+import { upscaleImage } from "../infer/upscale.ts";
 import { recordedTable, shippedRows, upscaleSample } from "./results.ts";
 import { UPSCALE_HELP, upscaleCommand } from "./upscale-command.ts";
 import { loadModel } from "./models-io.ts";
@@ -30,6 +30,8 @@ commands:
   pipeline   a short real PISR run: teacher → student → baseline → eval table
 run "bun train/cli.ts <command> --help" for its options`,
   train: `options (official PISR defaults in brackets):
+  --arch A             fsrcnn | vdsr | idn | carn | carn-m [fsrcnn]: the network (a teacher's decoder;
+                       a student and its teacher have the same); CARN and CARN-M train on RGB, the rest on Y
   --scale N            2, 3 or 4 [2]
   --patch N            HR patch side [192]
   --batch N            patches per step [16]
@@ -50,11 +52,12 @@ run "bun train/cli.ts <command> --help" for its options`,
                        with --epochs or --steps (and --iters-per-epoch) it extends the schedule: the cosine
                        learning rate is recomputed over the new length from the step reached. Also allowed:
                        --backend, --checkpoint-every, --checkpoint-minutes; any other option is refused
-  --teacher CKPT       (student) the teacher checkpoint; every FSRCNN layer starts from its decoder
+  --teacher CKPT       (student) the teacher checkpoint; every layer starts from its decoder (--init teacher)
   --lambda-imitation X (teacher) weight of L1(encoder(HR), bicubic LR) [1e-4]
   --lambda-vid X       (student) weight of the VID loss [1e-6]
   --vid-pdf P          (student) laplace | gaussian [laplace]
-  --distill D          (student) vid | output | hint | none [vid]: VID on the expanding features (PISR),
+  --distill D          (student) vid | output | hint | none [vid]: VID on the distilled features (PISR;
+                       FSRCNN: expanding; models/registry.ts names each network's layer),
                        the teacher's HR output as a target, a FitNets hint, or reconstruction only
   --init I             (student) teacher | random [teacher]: start from the teacher's decoder or not
   --lambda-distill X   (student) weight of the output or hint term [1]
@@ -71,7 +74,7 @@ run "bun train/cli.ts <command> --help" for its options`,
 
 
 const trainOptions = {
-  scale: { type: "string" }, patch: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, "lr-min": { type: "string" },
+  arch: { type: "string" }, scale: { type: "string" }, patch: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, "lr-min": { type: "string" },
   epochs: { type: "string" }, "iters-per-epoch": { type: "string" }, seed: { type: "string" }, backend: { type: "string" },
   train: { type: "string", multiple: true }, val: { type: "string" }, "val-limit": { type: "string" }, out: { type: "string" },
   resume: { type: "string" }, teacher: { type: "string" }, "lambda-imitation": { type: "string" }, "lambda-vid": { type: "string" },
@@ -157,11 +160,11 @@ async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<
   }
   const d = defaultConfig(mode);
   const cfg: TrainConfig = {
-    ...d,
+    ...d, arch: (v.arch ?? d.arch) as TrainConfig["arch"],
     scale: num(v.scale, "scale", d.scale), patch: num(v.patch, "patch", d.patch), batch: num(v.batch, "batch", d.batch),
     lr: num(v.lr, "lr", d.lr), lrMin: num(v["lr-min"], "lr-min", d.lrMin), ...schedule(v, d), seed: num(v.seed, "seed", d.seed),
     backend: (v.backend ?? d.backend) as BackendChoice, train: v.train ?? defaultTrainDirs(), val: v.val ?? defaultVal(),
-    valLimit: num(v["val-limit"], "val-limit", d.valLimit), out: v.out ?? `runs/${mode}-x${v.scale ?? d.scale}`, teacher: v.teacher ?? null,
+    valLimit: num(v["val-limit"], "val-limit", d.valLimit), out: v.out ?? `runs/${v.arch && v.arch !== "fsrcnn" ? `${v.arch}-` : ""}${mode}-x${v.scale ?? d.scale}`, teacher: v.teacher ?? null,
     lambdaImitation: num(v["lambda-imitation"], "lambda-imitation", d.lambdaImitation), lambdaVid: num(v["lambda-vid"], "lambda-vid", d.lambdaVid),
     vidPdf: (v["vid-pdf"] ?? d.vidPdf) as TrainConfig["vidPdf"],
     distill: (v.distill ?? d.distill) as TrainConfig["distill"], init: (v.init ?? d.init) as TrainConfig["init"],
@@ -213,9 +216,9 @@ export async function evaluateModel(
   model: string, sets: string[], scale: number | undefined, backendChoice: BackendChoice, limit?: number,
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<SetResult[]> {
-  const each = async (s: string, factor: number, upscaler: Upscaler): Promise<SetResult> => {
+  const each = async (s: string, factor: number, upscaler: Upscaler, colour: "y" | "rgb" = "y"): Promise<SetResult> => {
     const t0 = performance.now();
-    const r = await evaluateSet(s, factor, upscaler, { limit });
+    const r = await evaluateSet(s, factor, upscaler, { limit, colour });
     log(`eval ${model === "bicubic" ? "bicubic" : `${basename(dirname(model))}/${basename(model)}`} on ${basename(s)}: ${r.images.length} images, ` +
       `${r.psnr.toFixed(2)} dB / ${r.ssim.toFixed(4)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return r;
@@ -230,7 +233,8 @@ export async function evaluateModel(
   try {
     const { model: net } = await loadModel(model, backend, undefined, { scale });
     if (scale && scale !== net.config.scale) die(`${model} is a ×${net.config.scale} model, not ×${scale}`);
-    for (const s of sets) out.push(await each(s, net.config.scale, (lr: Plane) => upscalePlane(net, backend, lr)));
+    const colour = net.imageChannels === 3 ? "rgb" : "y";
+    for (const s of sets) out.push(await each(s, net.config.scale, (lr: Image) => upscaleImage(net, backend, lr), colour));
     net.dispose();
     return out;
   } finally {

@@ -4,9 +4,12 @@ import type { BackendChoice } from "../engine/init.ts";
 import type { VidPdf } from "../losses/pisr.ts";
 import { DISTILL_CHOICES, type Distill } from "./distill.ts";
 import type { Architecture } from "../models/pisr.ts";
+import { ARCHITECTURES, type ArchName, isArchName } from "../models/registry.ts";
 
 export interface TrainConfig {
   mode: Architecture;
+  /** the network (models/registry.ts); run directories written before it existed trained FSRCNNs */
+  arch: ArchName;
   scale: number;
   patch: number;
   batch: number;
@@ -45,7 +48,7 @@ export interface TrainConfig {
 
 export function defaultConfig(mode: Architecture): TrainConfig {
   return {
-    mode, scale: 2, patch: 192, batch: 16, lr: 1e-3, lrMin: 1e-5, betas: [0.9, 0.999], epochs: 1000, itersPerEpoch: 1000, seed: 0,
+    mode, arch: "fsrcnn", scale: 2, patch: 192, batch: 16, lr: 1e-3, lrMin: 1e-5, betas: [0.9, 0.999], epochs: 1000, itersPerEpoch: 1000, seed: 0,
     backend: "auto", train: [], val: null, valLimit: 5, out: "", teacher: null, lambdaImitation: 1e-4, lambdaVid: 1e-6, vidPdf: "laplace",
     distill: "vid", init: "teacher", lambdaDistill: 1, outputNorm: "l1",
     checkpointEvery: 500, checkpointMinutes: 10,
@@ -75,6 +78,7 @@ export function validateConfig(c: TrainConfig): void {
   const bad = (msg: string) => {
     throw new Error(`invalid training config: ${msg}`);
   };
+  if (!isArchName(c.arch)) bad(`--arch must be ${ARCHITECTURES.join(", ")}, got ${c.arch}`);
   if (![2, 3, 4].includes(c.scale)) bad(`--scale must be 2, 3 or 4, got ${c.scale}`);
   if (!(c.patch > 0) || c.patch % c.scale !== 0) bad(`--patch ${c.patch} must be a positive multiple of the scale ${c.scale}`);
   for (const [k, v] of [["batch", c.batch], ["epochs", c.epochs], ["iters-per-epoch", c.itersPerEpoch]] as const) {

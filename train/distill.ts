@@ -22,9 +22,10 @@ export class Distiller {
   readonly regressor: nn.Conv2d | null;
 
   constructor(private cfg: TrainConfig, private student: PisrModel, private teacher: PisrModel | null, backend: Backend) {
-    const d = student.config.d;
+    const own = student.spec.distilledChannels(student.config);
+    const target = teacher ? teacher.spec.distilledChannels(teacher.config) : own;
     // seeded apart from the student's own initialisation
-    this.regressor = cfg.distill === "hint" ? new nn.Conv2d(d, d, 1, { rng: new Rng(cfg.seed + 7919), backend }) : null;
+    this.regressor = cfg.distill === "hint" ? new nn.Conv2d(own, target, 1, { rng: new Rng(cfg.seed + 7919), backend }) : null;
   }
 
   /**
@@ -44,8 +45,8 @@ export class Distiller {
     switch (cfg.distill) {
       case "vid": {
         // the frozen teacher records no graph and keeps no activations for backward
-        const target = noGrad(() => teacher!.features(hr).expanding);
-        const { mu, scale } = student.vid!.estimate(f.expanding);
+        const target = noGrad(() => teacher!.features(hr).distilled);
+        const { mu, scale } = student.vid!.estimate(f.distilled);
         return { ...studentLoss(f.hr, hr, mu, scale, target, { lambda2: cfg.lambdaVid, pdf: cfg.vidPdf }) };
       }
       case "output": {
@@ -53,8 +54,8 @@ export class Distiller {
         return { ...distilledLoss(f.hr, hr, outputDistillationLoss(f.hr, target, cfg.outputNorm), cfg.lambdaDistill) };
       }
       case "hint": {
-        const target = noGrad(() => teacher!.features(hr).expanding);
-        return { ...distilledLoss(f.hr, hr, hintLoss(this.regressor!.forward(f.expanding), target), cfg.lambdaDistill) };
+        const target = noGrad(() => teacher!.features(hr).distilled);
+        return { ...distilledLoss(f.hr, hr, hintLoss(this.regressor!.forward(f.distilled), target), cfg.lambdaDistill) };
       }
       case "none":
         return { ...distilledLoss(f.hr, hr, null, 0) };

@@ -24,11 +24,11 @@ export async function loadModel(path: string, backend: Backend, expect?: Archite
   }
   const layout = checkpointLayout(tensors, metadata, { source: path, scale: opts.scale });
   if (!layout) throw new Error(`${path}: no PISR architecture in the checkpoint header (found undefined), and no PISR tensor names (backbone.network.…) to infer it from`);
-  const { architecture, config } = layout;
+  const { arch, architecture, config } = layout;
   if (expect && architecture !== expect) throw new Error(`${path}: expected a ${expect} checkpoint, found a ${architecture}`);
   let model: PisrModel;
   try {
-    model = new PisrModel(architecture, config, { backend });
+    model = new PisrModel(architecture, config, { arch, backend });
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`);
   }

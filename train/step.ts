@@ -26,15 +26,20 @@ export interface TrainingParts {
  * is given: the same work, for benchmarks), the distiller and Adam, for `cfg` on `backend`.
  */
 export async function buildTrainingParts(cfg: TrainConfig, backend: Backend, opts: { randomTeacher?: boolean } = {}): Promise<TrainingParts> {
-  const model = new PisrModel(cfg.mode, { scale: cfg.scale }, { seed: cfg.seed, backend });
   let teacher: PisrModel | null = null;
+  if (cfg.mode === "student" && (cfg.distill !== "none" || cfg.init === "teacher")) {
+    if (cfg.teacher) teacher = (await loadModel(cfg.teacher, backend, "teacher")).model;
+    else if (opts.randomTeacher) teacher = new PisrModel("teacher", { scale: cfg.scale }, { arch: cfg.arch, seed: cfg.seed + 1, backend });
+  }
+  const teacherChannels = teacher?.spec.distilledChannels(teacher.config);
+  let model: PisrModel | null = null;
   try {
-    if (cfg.mode === "student" && (cfg.distill !== "none" || cfg.init === "teacher")) {
-      if (cfg.teacher) teacher = (await loadModel(cfg.teacher, backend, "teacher")).model;
-      else if (opts.randomTeacher) teacher = new PisrModel("teacher", { scale: cfg.scale }, { seed: cfg.seed + 1, backend });
-    }
     if (teacher) {
+      if (teacher.arch !== cfg.arch) throw new Error(`${cfg.teacher}: the teacher's decoder is ${teacher.arch}, the student is ${cfg.arch} (--arch)`);
       if (teacher.config.scale !== cfg.scale) throw new Error(`${cfg.teacher}: teacher is ×${teacher.config.scale}, student is ×${cfg.scale}`);
+    }
+    model = new PisrModel(cfg.mode, { scale: cfg.scale }, { arch: cfg.arch, seed: cfg.seed, backend, teacherChannels });
+    if (teacher) {
       if (cfg.init === "teacher") await initialiseFromTeacher(model, teacher);
       // only the distillation reads the teacher after this
       if (cfg.distill === "none") {
@@ -43,17 +48,18 @@ export async function buildTrainingParts(cfg: TrainConfig, backend: Backend, opt
       }
     }
   } catch (e) {
-    model.dispose();
+    model?.dispose();
     teacher?.dispose();
     throw e;
   }
-  const distiller = cfg.mode === "student" ? new Distiller(cfg, model, teacher, backend) : null;
-  const params = distiller?.parameters() ?? model.parameters();
+  const net = model!; // built, or the catch above has thrown
+  const distiller = cfg.mode === "student" ? new Distiller(cfg, net, teacher, backend) : null;
+  const params = distiller?.parameters() ?? net.parameters();
   const optimizer = new Adam(params, { lr: cfg.lr, betas: cfg.betas });
   return {
-    model, teacher, distiller, params, optimizer,
+    model: net, teacher, distiller, params, optimizer,
     dispose() {
-      model.dispose();
+      net.dispose();
       teacher?.dispose();
       distiller?.dispose();
       optimizer.dispose();

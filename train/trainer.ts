@@ -7,16 +7,18 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import type { Backend } from "../engine/backend.ts";
 import { createBackend, noGrad, Tensor, tidy, cosineAnnealingLr } from "../engine/index.ts";
 import { readImage } from "../image/decode.ts";
-import { type EvalPair, makeEvalPair } from "../image/evaluate.ts";
+import { makeEvalPair, makeRgbEvalPair, predictionY } from "../image/evaluate.ts";
 import { listImages } from "../image/files.ts";
 import { psnr } from "../image/metrics.ts";
 import { createSampler, type SamplerState } from "../image/sampler.ts";
-import { makePlane } from "../image/types.ts";
+import { splitChannels } from "../image/color.ts";
+import { type Image, makeImage, type Plane } from "../image/types.ts";
+import { archSpec } from "../models/registry.ts";
 import type { PisrModel } from "../models/pisr.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { totalSteps, type TrainConfig, validateConfig, withDefaults } from "./config.ts";
 import { HealthLog } from "./health.ts";
-import { upscalePlane } from "../infer/upscale.ts";
+import { upscaleImage } from "../infer/upscale.ts";
 import { saveModel } from "./models-io.ts";
 import { writeCurves } from "./plot.ts";
 import { Progress } from "./progress.ts";
@@ -50,22 +52,49 @@ interface ResumeState {
   seconds?: number;
 }
 
-/** The validation images as (HR Y, LR Y) pairs: decoded and downscaled once per run, not once per epoch. */
-function validationPairs(cfg: TrainConfig): EvalPair[] {
-  return cfg.val ? listImages(cfg.val).slice(0, cfg.valLimit).map((path) => makeEvalPair(readImage(path), cfg.scale)) : [];
+/** A validation image: what the network takes (HR for the teacher, LR otherwise), and the Y its output is scored on. */
+interface ValidationPair {
+  hr: Image;
+  lr: Image;
+  hrY: Plane;
+  /** the prediction's Y: itself for a Y-channel network, else its luma (a greyscale source: the channel mean) */
+  yOf(pred: Image): Plane;
 }
 
-async function validate(model: PisrModel, teacherMode: boolean, backend: Backend, cfg: TrainConfig, pairs: EvalPair[]): Promise<number | null> {
+/** The validation images, decoded and downscaled once per run (not once per epoch), in the network's colours. */
+function validationPairs(cfg: TrainConfig): ValidationPair[] {
+  if (!cfg.val) return [];
+  const spec = archSpec(cfg.arch);
+  const rgb = spec.imageChannels(spec.resolve({ scale: cfg.scale })) === 3;
+  return listImages(cfg.val).slice(0, cfg.valLimit).map((path) => {
+    if (!rgb) {
+      const { hrY, lrY } = makeEvalPair(readImage(path), cfg.scale);
+      return { hr: hrY, lr: lrY, hrY, yOf: (pred) => pred as Plane };
+    }
+    const { hr, lr, hrY, grey } = makeRgbEvalPair(readImage(path), cfg.scale);
+    return { hr, lr, hrY, yOf: (pred) => predictionY(pred, grey) };
+  });
+}
+
+/** The teacher's reconstruction of a whole HR image (interleaved channels in and out). */
+async function reconstruct(model: PisrModel, backend: Backend, hr: Image): Promise<Image> {
+  const { width: W, height: H, channels: C } = hr;
+  const planar = new Float32Array(C * W * H);
+  splitChannels(hr).forEach((p, c) => planar.set(p.data, c * W * H));
+  const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(planar, [1, C, H, W], { backend }))));
+  const values = await out.toArray();
+  out.dispose();
+  const img = makeImage(W, H, C);
+  for (let c = 0; c < C; c++) for (let i = 0; i < W * H; i++) img.data[i * C + c] = values[c * W * H + i]!;
+  return img;
+}
+
+async function validate(model: PisrModel, teacherMode: boolean, backend: Backend, cfg: TrainConfig, pairs: ValidationPair[]): Promise<number | null> {
   if (!pairs.length) return null;
   let total = 0;
-  for (const { hrY, lrY } of pairs) {
-    let pred;
-    if (teacherMode) {
-      const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(hrY.data, [1, 1, hrY.height, hrY.width], { backend }))));
-      pred = makePlane(hrY.width, hrY.height, await out.toArray());
-      out.dispose();
-    } else pred = await upscalePlane(model, backend, lrY);
-    total += psnr(pred, hrY, { shave: cfg.scale });
+  for (const pair of pairs) {
+    const pred = teacherMode ? await reconstruct(model, backend, pair.hr) : await upscaleImage(model, backend, pair.lr);
+    total += psnr(pair.yOf(pred), pair.hrY, { shave: cfg.scale });
   }
   return total / pairs.length;
 }
@@ -109,7 +138,8 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
     log(`backend: ${backend.description}`);
     parts = await buildTrainingParts(cfg, backend);
     const { model, distiller, params, optimizer } = parts;
-    const sampler = createSampler({ folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, warn: log });
+    const colour = model.imageChannels === 3 ? "rgb" : "y";
+    const sampler = createSampler({ folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, colour, warn: log });
 
     let seconds = 0;
     if (resumed) {

@@ -65,6 +65,23 @@ describe("createUpscaler", () => {
     up.dispose();
   });
 
+  test("any architecture of the registry: an IDN (Y channel) and a CARN-M (RGB) upscale RGBA images", async () => {
+    const image = { width: 7, height: 5, channels: 4 as const, data: new Uint8Array(140).map((_, i) => (i * 37) % 256) };
+    for (const arch of ["idn", "carn-m"] as const) {
+      const up = await createUpscaler({ weights: await randomWeights(2, { arch, seed: 3 }), backend: "cpu" });
+      try {
+        expect(up.arch).toBe(arch);
+        const out = await up.upscale(image);
+        expect([out.width, out.height, out.channels, out.data.length]).toEqual([14, 10, 4, 560]);
+        // alpha is upscaled on its own, the colour went through the network: not every pixel is grey
+        expect(out.data.some((v, i) => i % 4 === 0 && v !== out.data[i + 1])).toBe(true);
+      } finally {
+        up.dispose();
+      }
+    }
+    expect(sr.arch).toBe("fsrcnn");
+  });
+
   test('"auto" takes WebGPU when it works, else the CPU with the reason', async () => {
     const up = await createUpscaler({ weights: weights2 });
     try {
@@ -229,7 +246,7 @@ describe("clear errors", () => {
       scale: "2",
       model_config: JSON.stringify({ scale: 2 }),
     });
-    await expect(createUpscaler({ weights: wrong, backend: "cpu" })).rejects.toThrow(/^weights do not fit a baseline with config/);
+    await expect(createUpscaler({ weights: wrong, backend: "cpu" })).rejects.toThrow(/^weights do not fit a fsrcnn baseline with config/);
     const up = await createUpscaler({ weights: weights2, backend: "cpu" });
     up.dispose();
     up.dispose(); // idempotent

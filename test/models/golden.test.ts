@@ -169,7 +169,7 @@ for (const be of BACKENDS) {
           const { loss } = teacherLoss(f.hr, hr, f.encoder!, input(b, c.lr), c.losses.teacher.lambda);
           return [
             await compare(be.name, "teacher encoder", f.encoder, c.outputs.encoder),
-            await compare(be.name, "teacher expanding", f.expanding, c.outputs.expanding),
+            await compare(be.name, "teacher expanding", f.distilled, c.outputs.expanding),
             await compare(be.name, "teacher hr", f.hr, c.outputs.hr),
             compareScalar(be.name, "teacher loss", await loss.item(), c.losses.teacher.loss),
           ];
@@ -183,7 +183,7 @@ for (const be of BACKENDS) {
       await withModel(createStudent(c.config, { backend: b }), c, async (m) => {
         report(await tidy(async () => {
           const f = m.features(input(b, c.input));
-          const { mu, scale } = m.vid!.estimate(f.expanding);
+          const { mu, scale } = m.vid!.estimate(f.distilled);
           const target = input(b, c.teacherExpanding);
           const C = mu.shape[1];
           const constant = (C * Math.log(2 * Math.PI)) / 2;
@@ -192,7 +192,7 @@ for (const be of BACKENDS) {
           const s = c.losses.student;
           const { loss } = studentLoss(f.hr, input(b, c.hr), mu, scale, target, s);
           const problems = [
-            await compare(be.name, "student expanding", f.expanding, c.outputs.expanding),
+            await compare(be.name, "student expanding", f.distilled, c.outputs.expanding),
             await compare(be.name, "student VID mu", mu, c.outputs.mu),
             await compare(be.name, "student VID scale", scale, c.outputs.scale),
             await compare(be.name, "student hr", f.hr, c.outputs.hr),

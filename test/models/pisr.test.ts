@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { CpuBackend, nn, Rng, type Tensor, tensor, tidy } from "../../engine/index.ts";
 import { createBaseline, createStudent, createTeacher, initialiseFromTeacher, type PisrModel } from "../../models/pisr.ts";
+import type { FsrcnnNetwork } from "../../models/fsrcnn.ts";
 
 const backend = new CpuBackend("float32");
 const SCALES = [2, 3, 4] as const;
@@ -153,7 +154,7 @@ describe("output shapes", () => {
         tidy(() => {
           const f = m.features(randomImage([2, 1, h, w], 1));
           expect(f.encoder!.shape).toEqual([2, 1, 5, 7]);
-          expect(f.expanding.shape).toEqual([2, 56, 5, 7]);
+          expect(f.distilled.shape).toEqual([2, 56, 5, 7]);
           expect(f.hr.shape).toEqual([2, 1, h, w]);
         }));
     });
@@ -163,9 +164,9 @@ describe("output shapes", () => {
         tidy(async () => {
           const f = m.features(randomImage([2, 1, 5, 7], 2));
           expect(f.encoder).toBeUndefined();
-          expect(f.expanding.shape).toEqual([2, 56, 5, 7]);
+          expect(f.distilled.shape).toEqual([2, 56, 5, 7]);
           expect(f.hr.shape).toEqual([2, 1, h, w]);
-          const { mu, scale: sd } = m.vid!.estimate(f.expanding);
+          const { mu, scale: sd } = m.vid!.estimate(f.distilled);
           expect(mu.shape).toEqual([2, 56, 5, 7]);
           expect(sd.shape).toEqual([2, 56, 5, 7]);
           expect((await sd.toArray()).every((v) => v > 0 && Number.isFinite(v))).toBe(true);
@@ -256,7 +257,7 @@ describe("initialisation (PyTorch defaults)", () => {
 
   test("the transposed conv's bound is 1/√(1·9·9) = 1/9, not 1/√(56·9·9)", async () => {
     await using(createBaseline({ scale: 2 }, { backend, seed: 3 }), async (m) => {
-      const w = await m.network.lastLayer.namedParameters()[0][1].toArray();
+      const w = await (m.network as FsrcnnNetwork).lastLayer.namedParameters()[0][1].toArray();
       const max = w.reduce((a, x) => Math.max(a, Math.abs(x)), 0);
       expect(max).toBeLessThanOrEqual(1 / 9);
       expect(max).toBeGreaterThan(0.1); // 1/√(56·81) ≈ 0.0148 would never get here
@@ -342,8 +343,8 @@ describe("initialiseFromTeacher", () => {
       await tidy(async () => {
         const x = randomImage([1, 1, 4, 5], 9);
         const viaStudent = await student.forward(x).toArray();
-        const viaTeacherDecoder = await teacher.network.lastLayer
-          .forward(teacher.network.expanding.forward(teacher.network.mapping.forward(teacher.network.shrinking.forward(teacher.network.featureExtraction.forward(x)))))
+        const viaTeacherDecoder = await (teacher.network as FsrcnnNetwork).lastLayer
+          .forward((teacher.network as FsrcnnNetwork).expanding.forward((teacher.network as FsrcnnNetwork).mapping.forward((teacher.network as FsrcnnNetwork).shrinking.forward((teacher.network as FsrcnnNetwork).featureExtraction.forward(x)))))
           .toArray();
         expect(viaStudent).toEqual(viaTeacherDecoder);
       });

@@ -42,9 +42,9 @@ async function trainBoth(be: Backend): Promise<{ losses: number[]; weights: Floa
   const studentOpt = new Adam(student.parameters());
   for (let i = 0; i < 5; i++) {
     await step(studentOpt, () => {
-      const target = noGrad(() => teacher.features(hr).expanding);
+      const target = noGrad(() => teacher.features(hr).distilled);
       const f = student.features(lr);
-      const { mu, scale } = student.vid!.estimate(f.expanding);
+      const { mu, scale } = student.vid!.estimate(f.distilled);
       return studentLoss(f.hr, hr, mu, scale, target, { pdf: "laplace" }).loss;
     });
   }

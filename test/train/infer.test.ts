@@ -54,7 +54,7 @@ async function checkTiling(choice: "cpu" | "webgpu", architecture: "baseline" | 
     // the random network is not trivial: the output varies over the image
     expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(1e-3);
     const margin = tileMargin(model.config);
-    expect(defaultTile(backend, model.config.d, margin)).toBeGreaterThanOrEqual(32);
+    expect(defaultTile(backend, model.activationsPerLrPixel, margin)).toBeGreaterThanOrEqual(32);
     for (const tile of [8, 13, undefined, 5, margin]) {
       const out = await upscalePlane(model, backend, lr, { tile });
       expect([out.width, out.height, out.channels]).toEqual([53 * scale, 37 * scale, 1]);

@@ -80,7 +80,7 @@ describe(`engine → PyTorch (official FSRCNNStudent, torch ${fx.torch})`, () =>
       expect([...(await model.stateDict()).keys()]).toEqual(c.keys); // the official state_dict() order
       const errs = await tidy(async () => {
         const f = model.features(input(c.input));
-        const { mu, scale } = model.vid!.estimate(f.expanding);
+        const { mu, scale } = model.vid!.estimate(f.distilled);
         return [await relErr(f.hr, c.outputs.hr), await relErr(mu, c.outputs.mu), await relErr(scale, c.outputs.scale)];
       });
       for (const e of errs) expect(e).toBeLessThanOrEqual(REL_TOL);
