@@ -17,27 +17,13 @@ import { ensurePhoto } from "./lib/photo.ts";
 import { createTrainIteration } from "./lib/train-iteration.ts";
 import { median, randomArray } from "./lib/util.ts";
 import { parseWorkerArgs, W } from "./workloads.ts";
+import { openWorkerBackend, emit, emitMeta } from "./lib/worker-backend.ts";
 
 const args = parseWorkerArgs(process.argv.slice(2), { backend: "webgpu" });
 const backendName = args.backend;
 
-let be: Backend;
-let description: string;
-let destroy = () => {};
-if (backendName === "webgpu") {
-  const { WebGpuBackend } = await import("../engine/webgpu/backend.ts");
-  const gpu = await WebGpuBackend.create();
-  be = gpu;
-  description = gpu.description;
-  destroy = () => gpu.destroy();
-} else if (backendName === "cpu") {
-  const { CpuBackend } = await import("../engine/cpu/backend.ts");
-  be = new CpuBackend("float32");
-  description = "CpuBackend float32 (single-threaded reference)";
-} else throw new Error(`--backend: unknown "${backendName}" (webgpu, cpu)`);
-
-const emit = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
-emit({ meta: true, impl: "engine", backend: backendName, adapter: description, bun: Bun.version });
+const { be, description, destroy } = await openWorkerBackend(backendName);
+emitMeta(backendName, description);
 
 /** One prepared workload: `step()` runs one unit of work and resolves once its result has been read back. */
 interface Prepared {
@@ -87,9 +73,9 @@ async function prepare(name: string): Promise<Prepared> {
     const lr = input(lrShape, 1), hr = input(hrShape, 2);
     return {
       step: trainStep(opt, () => {
-        const target = noGrad(() => teacher.features(hr).expanding);
+        const target = noGrad(() => teacher.features(hr).distilled);
         const f = student.features(lr);
-        const { mu, scale } = student.vid!.estimate(f.expanding);
+        const { mu, scale } = student.vid!.estimate(f.distilled);
         return studentLoss(f.hr, hr, mu, scale, target, { pdf: "laplace" }).loss;
       }),
       dispose: () => [lr, hr, ...teacher.parameters(), ...student.parameters()].forEach((t) => t.dispose()),
@@ -140,7 +126,7 @@ async function prepareUpscale(): Promise<Prepared> {
   const model = new PisrModel("baseline", { scale: S }, opts);
   const out = join(tmpdir(), `pisr-bench-l3-${process.pid}.png`);
   let size = "";
-  const margin = tileMargin(model.config);
+  const margin = model.tileMargin;
   return {
     step: async () => {
       const img = readImage(photo);
@@ -153,7 +139,7 @@ async function prepareUpscale(): Promise<Prepared> {
       rmSync(out, { force: true });
     },
     get about() {
-      return { photo, size, tile: defaultTile(be, model.config.d, margin), margin };
+      return { photo, size, tile: defaultTile(be, model.activationsPerLrPixel, margin), margin };
     },
   };
 }

@@ -1,7 +1,8 @@
 // Whole-workload benchmark: the canonical PISR workloads (B0–B3, bench/workloads.ts) on our engine and on
 // two peers, in one run so the ratios are fair; and the loops people actually run (L0–L3: train/trainer.ts's
-// iteration on real images, the upscale command on a photo; bench/README.md "Loop workloads"), on the engine
-// and PyTorch only:
+// iteration on real images, the upscale command on a photo; bench/README.md "Loop workloads") and the other students
+// (S1-<arch> inference, S2-<arch> training step for VDSR, IDN, CARN, CARN-M; bench/README.md "Student workloads"), on
+// the engine and PyTorch only:
 //   engine   this repository's engine on WebGPU (Bun + bun-webgpu → Dawn → lavapipe); --cpu adds the CPU reference
 //   pytorch  PyTorch CPU (Debian's python3-torch at /usr/bin/python3): bench/peers/torch_bench.py; on a machine
 //            with an NVIDIA GPU, --torch-device cuda (and --python for a CUDA build of torch) makes it PyTorch-CUDA
@@ -13,6 +14,7 @@
 //                    [--torch-device cpu|cuda] [--python /usr/bin/python3]
 //                    [--data ../shared/data/train/bsds400] [--photo PATH]     (L0–L2's images, L3's photo)
 //   bun bench/run.ts --only L0,L1,L2,L3 …
+//   bun bench/run.ts --only S1-idn,S2-carn-m …     (or a prefix: --only S, S1, S2)
 //
 // Every implementation runs in its own process, one workload at a time, workloads interleaved across
 // implementations (B0 on each, then B1 on each, …) so a change of machine load hits all of them alike. The engine
@@ -29,7 +31,7 @@ import { readImageInfo } from "../image/decode.ts";
 import { lastWords, runPaired, type Worker } from "./lib/paired.ts";
 import { ensurePhoto } from "./lib/photo.ts";
 import { fmt, machineInfo } from "./lib/util.ts";
-import { DEFAULT_WORKLOADS, DESCRIPTIONS, FLOP_FORMULA, isLoopWorkload, parseWorkloadList, W, WORKLOADS, type WorkloadName, workloadFlops } from "./workloads.ts";
+import { DEFAULT_WORKLOADS, DESCRIPTIONS, FLOP_FORMULA, isLoopWorkload, isStudentWorkload, parseWorkloadList, W, WORKLOADS, type WorkloadName, workloadFlops } from "./workloads.ts";
 
 interface Options {
   only: WorkloadName[];
@@ -92,7 +94,7 @@ function parseArgs(argv: string[]): Options {
       case "-h":
       case "--help":
         console.log("bun bench/run.ts [--only B0,B1,B2,B3] [--runs N] [--warmup N] [--impls engine,pytorch,tfjs] [--cpu] [--json] [--interleave steps|workloads] [--out PATH] [--results PATH] [--torch-device cpu|cuda] [--python PATH] [--data DIR] [--photo PATH]");
-        console.log(`  default --only ${DEFAULT_WORKLOADS.join(",")}; the loops: --only L0,L1,L2,L3 (engine and PyTorch only)`);
+        console.log(`  default --only ${DEFAULT_WORKLOADS.join(",")}; the loops: --only L0,L1,L2,L3; the students: --only S (or S1, S2, S1-vdsr,S2-idn,…) (loops and students: engine and PyTorch only)`);
         for (const w of WORKLOADS) console.log(`  ${w}  ${DESCRIPTIONS[w]}`);
         process.exit(0);
       default:
@@ -139,11 +141,14 @@ function loopFlags(w: WorkloadName, o: Options): string[] {
   return isLoopWorkload(w) ? ["--data", o.data ?? resolve(ROOT, W.loop.data)] : [];
 }
 
+/** the engine's worker for a workload: bench/engine_bench.ts, or bench/lib/students-worker.ts for the students */
+const engineWorker = (w: WorkloadName) => join(ROOT, isStudentWorkload(w) ? "bench/lib/students-worker.ts" : "bench/engine_bench.ts");
+
 function runners(o: Options): Runner[] {
   const all: Runner[] = [];
   if (o.impls.includes("engine")) {
-    all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", serves: true, unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "webgpu", ...loopFlags(w, o), ...x] });
-    if (o.cpu) all.push({ impl: "engine", backend: "cpu", label: "engine (CPU ref.)", unavailable: () => null, command: (w, x) => [BUN, join(ROOT, "bench/engine_bench.ts"), "--only", w, "--backend", "cpu", ...loopFlags(w, o), ...x] });
+    all.push({ impl: "engine", backend: "webgpu", label: "engine (WebGPU)", serves: true, unavailable: () => null, command: (w, x) => [BUN, engineWorker(w), "--only", w, "--backend", "webgpu", ...loopFlags(w, o), ...x] });
+    if (o.cpu) all.push({ impl: "engine", backend: "cpu", label: "engine (CPU ref.)", unavailable: () => null, command: (w, x) => [BUN, engineWorker(w), "--only", w, "--backend", "cpu", ...loopFlags(w, o), ...x] });
   }
   if (o.impls.includes("pytorch")) {
     // a bare name (python3) is looked up on PATH
@@ -162,7 +167,7 @@ function runners(o: Options): Runner[] {
   }
   if (o.impls.includes("tfjs"))
     all.push({
-      impl: "tfjs", backend: "webgpu", label: "TF.js (WebGPU)", cwd: TFJS_DIR, supports: (w) => !isLoopWorkload(w),
+      impl: "tfjs", backend: "webgpu", label: "TF.js (WebGPU)", cwd: TFJS_DIR, supports: (w) => !isLoopWorkload(w) && !isStudentWorkload(w),
       unavailable: () => {
         if (Bun.which("node") === null) return "node not found on PATH (TF.js runs on Node: dawn.node segfaults inside Bun)";
         for (const p of ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-webgpu", "webgpu"])
@@ -332,10 +337,11 @@ for (const [plain, student, what] of [["B1", "B2", "step"], ["L1", "L2", "iterat
 }
 for (const w of o.only) md.push(`* ${w}: ${DESCRIPTIONS[w]}; ${fmt(flopsOf(w) / 1e9)} GFLOP nominal`);
 md.push("", `GFLOP/s = nominal FLOPs ÷ median time. ${FLOP_FORMULA}.`);
-md.push("Times are wall-clock per step, each including the readback of its result (the loss value; B3: the whole output image), after warm-up; medians of the timed runs.");
+md.push("Times are wall-clock per step, each including the readback of its result (the loss value; B3 and S1: the whole output image), after warm-up; medians of the timed runs.");
 const loopData = o.only.some((w) => isLoopWorkload(w) && w !== "L3") ? `L0–L2 sampled ${o.data ?? resolve(ROOT, W.loop.data)}` : null;
 const loopPhoto = o.only.includes("L3") && photoPath ? `L3 upscaled ${photoPath}${photoSize ? ` (${photoSize.width}×${photoSize.height})` : ""}` : null;
 if (loopData || loopPhoto) md.push(`${[loopData, loopPhoto].filter(Boolean).join("; ")}.`);
+if (o.only.some(isStudentWorkload)) md.push("S1/S2: the students as baselines (the network alone, no encoder or VID), random weights, on random tensors; the engine notes beside its run count when it ran S1 in tiles or S2 in micro-batches (its largest buffer is too small for one pass), which its GFLOP/s (nominal FLOPs of one pass) then includes. What each side includes: bench/README.md, \"Student workloads\".");
 if (o.only.some(isLoopWorkload)) md.push("L0–L2: one whole training iteration each (batch sampled from decoded images, augmented, uploaded; the step; every loss term read back); L3: one photo from PNG file to PNG file. What each side includes: bench/README.md, \"Loop workloads\".");
 if (pair) md.push(`The engine (WebGPU) and PyTorch ran side by side, alternating step by step (engine first in even pairs, PyTorch first in odd ones, ${PAIR_GAP_MS} ms apart); the other implementations ran one after the other.`);
 for (const [label, why] of unavailable) md.push("", `**${label} unavailable:** ${why}`);

@@ -11,6 +11,12 @@
 // back), and one `upscale` of a photo from file to file:
 //   L0  PISR teacher iteration    L1  FSRCNN baseline iteration    L2  PISR student iteration (VID Laplace)
 //   L3  upscale a 2000×1336 photo ×4: PNG decode, RGB→YCbCr, network on Y, Cb/Cr bicubic, RGB, PNG encode + write
+// S: the other students of models/registry.ts (VDSR, IDN on Y; CARN, CARN-M on RGB), ×4, random weights, run by
+// bench/lib/students-worker.ts (engine) and bench/peers/torch_students.py (PyTorch); bench/README.md, "Student workloads":
+//   S1-<arch>  inference: one 480×270 LR image, batch 1, no gradient (as B3)
+//   S2-<arch>  one training step: batch 16, LR 48×48 → HR 192×192, L1, Adam (as B1)
+
+import { convMacs, STUDENT_ARCHS, STUDENT_SIZES, type StudentArch, studentConvs } from "./lib/students.ts";
 
 export const W = {
   scale: 4,
@@ -29,12 +35,22 @@ export const W = {
   },
 } as const;
 
-export const WORKLOADS = ["B0", "B1", "B2", "B3", "L0", "L1", "L2", "L3"] as const;
+/** the student workloads: S1 (inference) and S2 (training step) of each architecture of bench/lib/students.ts */
+export const STUDENT_WORKLOADS = ["S1-vdsr", "S1-idn", "S1-carn", "S1-carn-m", "S2-vdsr", "S2-idn", "S2-carn", "S2-carn-m"] as const;
+export type StudentWorkload = (typeof STUDENT_WORKLOADS)[number];
+export const WORKLOADS = ["B0", "B1", "B2", "B3", "L0", "L1", "L2", "L3", ...STUDENT_WORKLOADS] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 /** what bench/run.ts and the workers run when not told (--only): the B workloads; the L ones take minutes each */
 export const DEFAULT_WORKLOADS: readonly WorkloadName[] = ["B0", "B1", "B2", "B3"];
 /** the loop workloads (the trainer's iteration, the upscale command), which only the engine and PyTorch implement */
 export const isLoopWorkload = (w: string): boolean => w.startsWith("L");
+/** the student workloads (S1-<arch>, S2-<arch>), which only the engine and PyTorch implement */
+export const isStudentWorkload = (w: string): w is StudentWorkload => (STUDENT_WORKLOADS as readonly string[]).includes(w);
+/** the architecture of a student workload: S2-carn-m → carn-m */
+export function studentArchOf(w: string): StudentArch {
+  if (!isStudentWorkload(w)) throw new Error(`${w} is not a student workload (${STUDENT_WORKLOADS.join(", ")})`);
+  return w.slice(3) as StudentArch;
+}
 
 export const DESCRIPTIONS: Record<WorkloadName, string> = {
   B0: "PISR teacher step ×4 (encoder on HR 192² + FSRCNN, L1 + 1e-4·imitation, Adam), batch 16",
@@ -45,7 +61,22 @@ export const DESCRIPTIONS: Record<WorkloadName, string> = {
   L1: "FSRCNN ×4 training iteration as train/trainer.ts runs it (bsds400 batch of LR 24² → HR 96² patches, flips/transpose, upload, L1, Adam, loss read back), batch 16",
   L2: "PISR student training iteration ×4 as train/trainer.ts runs it (bsds400 batch, flips/transpose, upload, frozen teacher fwd on HR + student fwd/bwd + VID Laplace, Adam, 3 loss terms read back), batch 16",
   L3: `upscale ×4 of a ${W.loop.photo.width}×${W.loop.photo.height} photo, file to file (PNG decode, RGB→YCbCr, FSRCNN on Y, Cb/Cr bicubic, YCbCr→RGB, PNG encode + write of ${W.loop.photo.width * 4}×${W.loop.photo.height * 4}), random weights`,
+  ...studentDescriptions(),
 };
+
+function studentDescriptions(): Record<StudentWorkload, string> {
+  const what: Record<StudentArch, string> = {
+    vdsr: "VDSR (Y; bicubic ×4 first, 20 3×3 convs at HR size)",
+    idn: "IDN (Y; 4 distillation blocks, 17×17 transposed conv, bicubic skip)",
+    carn: "CARN (RGB; 3 cascading blocks, 2 pixel-shuffle ×2 stages)",
+    "carn-m": "CARN-M (RGB; grouped convs, shared residual block, 2 pixel-shuffle ×2 stages)",
+  };
+  const { width, height } = STUDENT_SIZES.infer, { batch, lrPatch } = STUDENT_SIZES.train, s = STUDENT_SIZES.scale;
+  return Object.fromEntries(STUDENT_ARCHS.flatMap((a) => [
+    [`S1-${a}`, `${what[a]} ×${s} inference ${width}×${height} → ${width * s}×${height * s}, batch 1`],
+    [`S2-${a}`, `${what[a]} ×${s} training step (LR ${lrPatch}² → HR ${lrPatch * s}², L1, Adam), batch ${batch}`],
+  ])) as Record<StudentWorkload, string>;
+}
 
 /** One convolution of a workload: multiply-adds of its forward, and how many times that cost is paid. */
 interface ConvCost {
@@ -108,7 +139,22 @@ export interface PhotoSize {
   height: number;
 }
 
+/**
+ * S1: the network's forward on the 480×270 image; S2: its training step on batch 16 of LR 48² (the first conv reads
+ * the data, so no input gradient: f = 2; the others f = 3), counted from bench/lib/students.ts's layer tables.
+ */
+function studentCosts(name: StudentWorkload): ConvCost[] {
+  const arch = studentArchOf(name);
+  if (name.startsWith("S1-")) {
+    const { width, height } = STUDENT_SIZES.infer;
+    return studentConvs(arch, height, width).map((c) => ({ layer: c.layer, macs: convMacs(c), factor: 1 }));
+  }
+  const { batch, lrPatch } = STUDENT_SIZES.train;
+  return studentConvs(arch, lrPatch, lrPatch).map((c, i) => ({ layer: c.layer, macs: batch * convMacs(c), factor: i === 0 ? 2 : 3 }));
+}
+
 export function convCosts(name: WorkloadName, photo: PhotoSize = W.loop.photo): ConvCost[] {
+  if (isStudentWorkload(name)) return studentCosts(name);
   const { batch: N, lrPatch: P } = W.train;
   const { batch: LN, hrPatch } = W.loop, LP = hrPatch / W.scale;
   switch (name) {
@@ -130,6 +176,7 @@ export function convCosts(name: WorkloadName, photo: PhotoSize = W.loop.photo): 
       // the network's forward on the whole photo's Y; the margins the tiles overlap by are not counted
       return fsrcnnConvs(1, photo.height, photo.width, 1, 1);
   }
+  throw new Error(`no FLOP count for workload ${name}`);
 }
 
 /** Nominal FLOPs of one unit of work: Σ over its convolutions of 2 · MACs · factor (bias, PReLU, loss, Adam not counted). */
@@ -142,7 +189,11 @@ export const FLOP_FORMULA =
   "f = 1 for a forward only (B3, B2's frozen teacher), 3 for a trained conv (forward + dX + dW), 2 for a trained conv " +
   "whose input is the data (no dX: the first conv of B1 and of B2's student, the encoder's first conv in B0); " +
   "bias, PReLU, losses and Adam are not counted; L0–L2 count as B0–B2 at LR 24² (HR patch 96); L3 counts the network's " +
-  "forward on the whole photo only (not the tiles' overlap, decode, colour conversion, chroma bicubic or PNG encode)";
+  "forward on the whole photo only (not the tiles' overlap, decode, colour conversion, chroma bicubic or PNG encode); " +
+  "S1/S2 count the students' convs alike (a grouped conv: Cin/g·O·Ho·Wo·k² per image; VDSR's at HR size), S1 the forward " +
+  "on one 480×270 image (not the tiles' overlap where the engine tiles it), S2 a step on batch 16 of LR 48² (f = 2 for the first " +
+  "conv, 3 for the others; the same count whether or not the engine splits the batch into micro-batches); the bicubic ×4 " +
+  "(VDSR's input, IDN's skip), ReLUs, pixel shuffles, concatenations and mean shifts are not counted";
 
 export interface WorkerArgs {
   only: WorkloadName[];
@@ -158,10 +209,24 @@ export interface WorkerArgs {
   photo: string | null;
 }
 
+/**
+ * A comma-separated list of workloads, any case: each item a workload's name, or else a prefix of names (S: every
+ * student workload, S1: the four inferences, S2-carn: S2-carn only, as an exact name wins; B: B0–B3). In order,
+ * without repeats.
+ */
 export function parseWorkloadList(s: string): WorkloadName[] {
-  const names = s.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean);
-  for (const n of names) if (!(WORKLOADS as readonly string[]).includes(n)) throw new Error(`unknown workload "${n}" (${WORKLOADS.join(", ")})`);
-  return names as WorkloadName[];
+  const out: WorkloadName[] = [];
+  for (const item of s.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const key = item.toLowerCase();
+    const exact = WORKLOADS.find((w) => w.toLowerCase() === key);
+    const names = exact ? [exact] : WORKLOADS.filter((w) => w.toLowerCase().startsWith(key));
+    if (!names.length) {
+      const plain = WORKLOADS.filter((w) => !isStudentWorkload(w));
+      throw new Error(`unknown workload "${item}" (${plain.join(", ")}), nor a student's (S1-<arch>, S2-<arch>, <arch> one of ${STUDENT_ARCHS.join(", ")}), nor a prefix of names (S, S1, S2, B, L)`);
+    }
+    for (const n of names) if (!out.includes(n)) out.push(n);
+  }
+  return out;
 }
 
 /**

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """PyTorch peer of bench/run.ts: the same networks and workloads (B0-B3, see bench/workloads.ts),
 declared here in PyTorch, timed the same way; prints one JSON line per workload. The loop workloads L0-L3
-(a whole training iteration on real images, an upscale from file to file) are in torch_loops.py beside it.
+(a whole training iteration on real images, an upscale from file to file) are in torch_loops.py beside it, the
+student workloads S1-<arch> and S2-<arch> (VDSR, IDN, CARN, CARN-M) in torch_students.py.
 
     /usr/bin/python3 bench/peers/torch_bench.py [--only B0,B1,B2,B3] [--runs 5] [--warmup 2] [--serve]
                                                 [--device cpu|cuda] [--data DIR (L0-L2)] [--photo PATH (L3)]
+                                                [--smoke (S1, S2: tiny sizes, for tests)]
 
 --device cuda (a machine with an NVIDIA GPU and a CUDA build of torch): networks and batches live on the GPU,
 cuDNN picks its fastest algorithms for these fixed shapes (cudnn.benchmark), and a step ends when its result is
@@ -140,6 +142,7 @@ def main():
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     ap.add_argument("--data", default=None, help="L0-L2: the folder of training images")
     ap.add_argument("--photo", default=None, help="L3: the photo to upscale")
+    ap.add_argument("--smoke", action="store_true", help="S1, S2: tiny sizes (tests)")
     a = ap.parse_args()
     if a.device == "cuda":
         if not torch.cuda.is_available():
@@ -153,7 +156,9 @@ def main():
     if a.device == "cuda":
         meta.update(gpu=torch.cuda.get_device_name(), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version())
     emit(meta)
-    names = [n.strip().upper() for n in a.only.split(",") if n.strip()]
+    # B0, L3, ...: upper case; the students' names as bench/workloads.ts spells them (S1-carn-m)
+    canon = lambda n: n[:2].upper() + n[2:].lower() if n[:1] in "sS" else n.upper()
+    names = [canon(n.strip()) for n in a.only.split(",") if n.strip()]
     if a.serve and len(names) != 1:
         raise SystemExit("--serve takes exactly one workload (--only B1)")
 
@@ -175,6 +180,9 @@ def main():
             t0 = time.perf_counter()
             step, about = torch_loops.prepare_loop(name, a.device, data=a.data, photo=a.photo)
             about["prepare_ms"] = (time.perf_counter() - t0) * 1000
+        elif name.startswith("S"):
+            import torch_students  # beside this file
+            step, about = torch_students.prepare_student(name, a.device, smoke=a.smoke)
         else:
             step = prepare(name, a.device)
         for _ in range(a.warmup):
