@@ -9,16 +9,12 @@
 // size, to seconds. WebGPU is required in CI and skipped elsewhere without an adapter.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../../engine/backend.ts";
 import { CpuBackend } from "../../engine/index.ts";
 import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
-import { crop } from "../../image/crop.ts";
-import { readImage } from "../../image/decode.ts";
-import { writePng } from "../../image/encode.ts";
-import { BENCHMARK_DIR } from "../../image/paths.ts";
 import { createSampler } from "../../image/sampler.ts";
 import { ARCHITECTURES, type ArchName } from "../../models/registry.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
@@ -26,6 +22,7 @@ import { saveModel } from "../../train/models-io.ts";
 import { buildTrainingParts, readTerms, trainingStep } from "../../train/step.ts";
 import { relErr } from "../engine/util.ts";
 import { haveWebGpu } from "../webgpu.ts";
+import { writeSet5Crops } from "./set5-crops.ts";
 
 setDefaultTimeout(600_000);
 const gpuSkip = !(await haveWebGpu("training every architecture on WebGPU"));
@@ -36,10 +33,7 @@ const cpu = new CpuBackend("float32");
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "arch-training-"));
   data = join(dir, "data");
-  mkdirSync(data);
-  for (const [name, x, y] of [["baby", 200, 180], ["bird", 100, 90], ["butterfly", 90, 100]] as const) {
-    writePng(join(data, `${name}.png`), crop(readImage(join(BENCHMARK_DIR, "Set5", `${name}.png`)), x, y, 24, 24));
-  }
+  writeSet5Crops(data, [["baby", 200, 180], ["bird", 100, 90], ["butterfly", 90, 100]], 24);
   if (!gpuSkip) gpu = await WebGpuBackend.create();
 });
 afterAll(() => {

@@ -4,19 +4,16 @@
 // student; --init random really starts elsewhere; a teacher without the imitation loss trains on reconstruction.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackend } from "../../engine/init.ts";
-import { crop } from "../../image/crop.ts";
-import { readImage } from "../../image/decode.ts";
-import { writePng } from "../../image/encode.ts";
-import { BENCHMARK_DIR } from "../../image/paths.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
 import { saveModel } from "../../train/models-io.ts";
 import { readMetrics, train } from "../../train/trainer.ts";
+import { writeSet5Crops } from "./set5-crops.ts";
 
 setDefaultTimeout(300_000);
 let dir: string, data: string, teacherCkpt: string;
@@ -25,10 +22,7 @@ const quiet = () => {};
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "distill-test-"));
   data = join(dir, "data");
-  mkdirSync(data);
-  for (const [name, x, y] of [["baby", 200, 180], ["bird", 100, 90], ["head", 120, 110]] as const) {
-    writePng(join(data, `${name}.png`), crop(readImage(join(BENCHMARK_DIR, "Set5", `${name}.png`)), x, y, 40, 40));
-  }
+  writeSet5Crops(data, [["baby", 200, 180], ["bird", 100, 90], ["head", 120, 110]], 40);
   const cpu = await createBackend("cpu");
   const teacher = new PisrModel("teacher", { scale: 2 }, { seed: 11, backend: cpu });
   teacherCkpt = join(dir, "teacher.safetensors");

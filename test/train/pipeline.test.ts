@@ -4,22 +4,19 @@
 // (required in CI, skipped with a message elsewhere); a short baseline run on the CPU backend always runs.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackend } from "../../engine/init.ts";
 import { l1Loss, noGrad, Tensor, tidy } from "../../engine/index.ts";
 import { haveWebGpu } from "../webgpu.ts";
-import { crop } from "../../image/crop.ts";
-import { readImage } from "../../image/decode.ts";
-import { writePng } from "../../image/encode.ts";
-import { BENCHMARK_DIR } from "../../image/paths.ts";
 import { createSampler } from "../../image/sampler.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
 import { evaluateModel, formatTable } from "../../train/cli.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
 import { readMetrics, train, type TrainResult } from "../../train/trainer.ts";
+import { writeSet5Crops } from "./set5-crops.ts";
 
 setDefaultTimeout(120_000);
 
@@ -35,11 +32,8 @@ const quiet = () => {};
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "pipeline-test-"));
   data = join(dir, SET);
-  mkdirSync(data);
   // four 48×48 crops of Set5 (24×24 LR): training images, validation set and benchmark set at once
-  for (const name of ["baby", "bird", "butterfly", "head"]) {
-    writePng(join(data, `${name}.png`), crop(readImage(join(BENCHMARK_DIR, "Set5", `${name}.png`)), 60, 60, 48, 48));
-  }
+  writeSet5Crops(data, ["baby", "bird", "butterfly", "head"].map((name) => [name, 60, 60] as const), 48);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -4,20 +4,17 @@
 // run, and the NaN abort.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackend } from "../../engine/init.ts";
 import { haveWebGpu } from "../webgpu.ts";
-import { BENCHMARK_DIR } from "../../image/paths.ts";
-import { readImage } from "../../image/decode.ts";
-import { writePng } from "../../image/encode.ts";
-import { crop } from "../../image/crop.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
 import { saveModel } from "../../train/models-io.ts";
 import { readMetrics, train } from "../../train/trainer.ts";
+import { writeSet5Crops } from "./set5-crops.ts";
 
 setDefaultTimeout(120_000);
 
@@ -31,11 +28,8 @@ const quiet = () => {};
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "resume-test-"));
   data = join(dir, "data");
-  mkdirSync(data);
   // four small crops of Set5 (40×40 HR → 20×20 LR)
-  for (const [name, x, y] of [["baby", 200, 180], ["bird", 100, 90], ["butterfly", 80, 100], ["head", 120, 110]] as const) {
-    writePng(join(data, `${name}.png`), crop(readImage(join(BENCHMARK_DIR, "Set5", `${name}.png`)), x, y, 40, 40));
-  }
+  writeSet5Crops(data, [["baby", 200, 180], ["bird", 100, 90], ["butterfly", 80, 100], ["head", 120, 110]], 40);
   // an untrained teacher is enough to distil from
   const cpu = await createBackend("cpu");
   const teacher = new PisrModel("teacher", { scale: 2 }, { seed: 11, backend: cpu });
