@@ -1,27 +1,31 @@
-// scripts/ablations.ts: the rows are the issue's ablation table (same budget for every row, the right teacher, the
-// right distillation flags), a row resumes from its own run directory, and progress is read from a run's
+// The training queues (scripts/run-queue.ts): the ablation rows are the issue's table (same budget for every row,
+// the right teacher, the right distillation flags), the reproduction's stages are RESULTS.md's recipe with the
+// student waiting for the teacher, a row resumes from its own run directory, and progress is read from a run's
 // resume state.
 
 import { expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { command, progress, ROWS, runDir } from "../../scripts/ablations.ts";
+import { ROWS } from "../../scripts/ablations.ts";
+import { STAGES } from "../../scripts/reproduce-x4.ts";
+import { command, isComplete, progress, type Row, runQueue } from "../../scripts/run-queue.ts";
 import { saveCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig } from "../../train/config.ts";
+import { writeSet5Crops } from "./set5-crops.ts";
 
 const flag = (argv: string[], name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 
 test("every row trains ×4, patch 96, batch 16 for 5,000 steps into its own directory, with the flags its name says", () => {
   expect(ROWS.map((r) => r.id)).toEqual(["1", "1-seed1", "2", "3", "4", "4-seed1", "5", "6", "7", "8a", "8b", "8a-student", "8b-student"]);
-  const dirs = new Set(ROWS.map(runDir));
+  const dirs = new Set(ROWS.map((r) => r.dir));
   expect(dirs.size).toBe(ROWS.length);
   for (const row of ROWS) {
     const argv = command(row, false);
     expect(argv.slice(0, 2)).toEqual(["train/cli.ts", row.stage]);
-    expect([flag(argv, "--scale"), flag(argv, "--patch"), flag(argv, "--batch"), flag(argv, "--steps"), flag(argv, "--out")]).toEqual(["4", "96", "16", "5000", runDir(row)]);
+    expect([flag(argv, "--scale"), flag(argv, "--patch"), flag(argv, "--batch"), flag(argv, "--steps"), flag(argv, "--out")]).toEqual(["4", "96", "16", "5000", row.dir]);
     if (row.stage === "student") expect(flag(argv, "--teacher")).toBe(join(row.needs!, "last.safetensors"));
-    expect(command(row, true)).toEqual(["train/cli.ts", row.stage, "--resume", runDir(row)]);
+    expect(command(row, true)).toEqual(["train/cli.ts", row.stage, "--resume", row.dir]);
   }
   const byId = Object.fromEntries(ROWS.map((r) => [r.id, command(r, false)]));
   expect([flag(byId["2"]!, "--distill"), flag(byId["2"]!, "--init")]).toEqual(["none", "teacher"]);
@@ -35,7 +39,21 @@ test("every row trains ×4, patch 96, batch 16 for 5,000 steps into its own dire
   expect([flag(byId["1-seed1"]!, "--seed"), flag(byId["4-seed1"]!, "--seed")]).toEqual(["1", "1"]);
   // rows 2–7 reuse the reproduction's teacher; row 8's students their own 5k teachers
   for (const id of ["2", "3", "4", "5", "6", "7"]) expect(ROWS.find((r) => r.id === id)!.needs).toBe(join("runs", "x4", "teacher"));
-  expect(ROWS.find((r) => r.id === "8b-student")!.needs).toBe(runDir(ROWS.find((r) => r.id === "8b")!));
+  expect(ROWS.find((r) => r.id === "8b-student")!.needs).toBe(ROWS.find((r) => r.id === "8b")!.dir);
+});
+
+test("the reproduction's stages: RESULTS.md's recipe, the student after its teacher, the controls", () => {
+  const by = Object.fromEntries(STAGES.map((r): [string, Row] => [r.id, r]));
+  expect(Object.keys(by)).toEqual(["baseline", "teacher", "student", "baseline-seed1", "baseline-40k"]);
+  for (const row of STAGES) {
+    const argv = command(row, false);
+    expect([flag(argv, "--scale"), flag(argv, "--patch"), flag(argv, "--batch")]).toEqual(["4", "96", "16"]);
+    expect(flag(argv, "--steps")).toBe(row.id === "baseline-40k" ? "40000" : "20000");
+    expect(flag(argv, "--out")).toBe(join("runs", "x4", row.id));
+  }
+  expect(by.student!.needs).toBe(by.teacher!.dir);
+  expect(flag(command(by.student!, false), "--teacher")).toBe(join(by.teacher!.dir, "last.safetensors"));
+  expect(flag(command(by["baseline-seed1"]!, false), "--seed")).toBe("1");
 });
 
 test("progress: nothing for a missing run, the resume state's step against the schedule otherwise", async () => {
@@ -49,3 +67,24 @@ test("progress: nothing for a missing run, the resume state's step against the s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("runQueue trains the rows in order, a student only once its teacher is complete, and skips finished rows", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "run-queue-"));
+  try {
+    const data = writeSet5Crops(join(dir, "data"), [["baby", 200, 180], ["bird", 100, 90]], 32);
+    const tiny = ["--scale", "2", "--patch", "16", "--batch", "2", "--steps", "2", "--backend", "cpu", "--train", data, "--val", data];
+    const teacher: Row = { id: "t", label: "teacher", stage: "teacher", args: tiny, dir: join(dir, "t") };
+    const student: Row = { id: "s", label: "student", stage: "student", args: [...tiny, "--teacher", join(teacher.dir, "last.safetensors")], dir: join(dir, "s"), needs: teacher.dir };
+    await runQueue([student], null); // waits: its teacher has not trained
+    expect(await progress(student.dir)).toEqual({ done: 0, total: null });
+    await runQueue([teacher, student], null);
+    expect(await progress(teacher.dir)).toEqual({ done: 2, total: 2 });
+    expect(await progress(student.dir)).toEqual({ done: 2, total: 2 });
+    expect(await isComplete(student.dir)).toBe(true);
+    const before = readFileSync(join(student.dir, "metrics.jsonl"), "utf8");
+    await runQueue([teacher, student], null); // nothing left to train
+    expect(readFileSync(join(student.dir, "metrics.jsonl"), "utf8")).toBe(before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 300_000);

@@ -1,0 +1,122 @@
+// A queue of training runs, trained one at a time in order, each resumable: what scripts/reproduce-x4.ts and
+// scripts/ablations.ts run. A row is a CLI stage with its flags and run directory; one that needs a teacher waits
+// until that teacher's run is complete. Run again after an interruption (or in the next session, on another
+// machine) and it continues where each run's last checkpoint left it. Paths are relative to the repository root,
+// where the trainer runs, so config.json names its teacher portably.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { BackendChoice } from "../engine/init.ts";
+import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
+import { loadCheckpoint } from "../train/checkpoint.ts";
+import { evaluateModel, formatTable } from "../train/cli.ts";
+import { totalSteps, withDefaults } from "../train/config.ts";
+
+export interface Row {
+  id: string;
+  label: string;
+  stage: "baseline" | "teacher" | "student";
+  /** every flag but --out */
+  args: string[];
+  /** the run directory (repository-relative) */
+  dir: string;
+  /** the run directory of the teacher this row needs complete before it starts */
+  needs?: string;
+}
+
+const inRepo = (path: string) => resolve(REPO_ROOT, path);
+
+/** Steps trained and the schedule's length of a run directory (0 / null when it does not exist yet). */
+export async function progress(dir: string): Promise<{ done: number; total: number | null }> {
+  const resume = inRepo(join(dir, "resume.safetensors")), config = inRepo(join(dir, "config.json"));
+  if (!existsSync(resume) || !existsSync(config)) return { done: 0, total: null };
+  const state = JSON.parse((await loadCheckpoint(resume)).metadata.resume ?? "{}") as { step?: number };
+  return { done: state.step ?? 0, total: totalSteps(withDefaults(JSON.parse(readFileSync(config, "utf8")))) };
+}
+
+export async function isComplete(dir: string): Promise<boolean> {
+  const p = await progress(dir);
+  return p.total !== null && p.done === p.total;
+}
+
+/** The CLI arguments that train `row` from where it stands. */
+export function command(row: Row, resume: boolean): string[] {
+  return resume ? ["train/cli.ts", row.stage, "--resume", row.dir] : ["train/cli.ts", row.stage, ...row.args, "--out", row.dir];
+}
+
+export async function plan(rows: readonly Row[]): Promise<void> {
+  for (const row of rows) {
+    const p = await progress(row.dir);
+    const state = p.total === null ? "not started" : p.done === p.total ? "complete" : `${p.done} / ${p.total}`;
+    const waits = row.needs && !(await isComplete(row.needs)) ? ` (waits for ${row.needs})` : "";
+    console.log(`${row.id.padEnd(12)} ${row.label}: ${state}${waits}\n             bun ${command(row, false).join(" ")}`);
+  }
+}
+
+/** Trains every unfinished row (of `only`, if given) in order; SIGINT/SIGTERM/SIGHUP checkpoint the one in training and stop. */
+export async function runQueue(rows: readonly Row[], only: Set<string> | null): Promise<void> {
+  let child: ReturnType<typeof Bun.spawn> | null = null;
+  let stopping = false;
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const forward = (sig: NodeJS.Signals) => {
+    stopping = true;
+    child?.kill(sig); // the trainer checkpoints and exits; then this loop stops
+  };
+  for (const sig of signals) process.on(sig, forward);
+  try {
+    for (const row of rows) {
+      if (stopping) break;
+      if (only && !only.has(row.id)) continue;
+      if (await isComplete(row.dir)) continue;
+      if (row.needs && !(await isComplete(row.needs))) {
+        console.log(`${row.id}: skipped, ${row.needs} is not complete yet`);
+        continue;
+      }
+      const argv = command(row, existsSync(inRepo(join(row.dir, "resume.safetensors"))));
+      console.log(`${row.id} (${row.label}): bun ${argv.join(" ")}`);
+      child = Bun.spawn([process.execPath, ...argv], { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"] });
+      const code = await child.exited;
+      child = null;
+      if (code !== 0) {
+        console.error(`${row.id} stopped with exit code ${code}${stopping ? " (interrupted: run again to resume)" : ""}`);
+        process.exitCode = code;
+        return;
+      }
+    }
+  } finally {
+    for (const sig of signals) process.off(sig, forward);
+  }
+}
+
+/** PSNR/SSIM (×scale, the four benchmark sets) of the complete rows that are not teachers, as a Markdown table. */
+export async function table(rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice): Promise<void> {
+  const sets = ["Set5", "Set14", "B100", "Urban100"].map((s) => join(BENCHMARK_DIR, s));
+  const done: { name: string; results: Awaited<ReturnType<typeof evaluateModel>> }[] = [];
+  for (const row of rows) {
+    if (row.stage === "teacher" || !(await isComplete(row.dir))) continue;
+    done.push({ name: `${row.id}. ${row.label}`, results: await evaluateModel(inRepo(join(row.dir, "last.safetensors")), sets, scale, backend, limit) });
+  }
+  if (!done.length) return console.log("no row is complete yet (plan lists them)");
+  console.log(formatTable(done));
+}
+
+/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B]. */
+export async function queueMain(name: string, rows: readonly Row[], scale: number, argv: string[]): Promise<void> {
+  const { parseArgs } = await import("node:util");
+  const { positionals, values: v } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: { only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" } },
+  });
+  const only = v.only ? new Set(v.only.split(",")) : null;
+  for (const id of only ?? []) {
+    if (!rows.some((r) => r.id === id)) throw new Error(`--only: no row "${id}" (rows: ${rows.map((r) => r.id).join(", ")})`);
+  }
+  const what = positionals[0];
+  if (what === "plan") await plan(rows);
+  else if (what === "run") await runQueue(rows, only);
+  else if (what === "table") await table(rows, scale, v.limit === undefined ? undefined : Number(v.limit), (v.backend ?? "auto") as BackendChoice);
+  else {
+    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B]`);
+    process.exit(2);
+  }
+}
