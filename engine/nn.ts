@@ -3,13 +3,13 @@
 // layer is given another initialiser (engine/weight-init.ts, also nn.init).
 
 import type { Backend } from "./backend.ts";
-import { getDefaultBackend } from "./context.ts";
+import { getDefaultBackend, gradEnabled } from "./context.ts";
 import { checkGroups, conv2d, conv2dPrelu, convTranspose2d, type ConvOptions, type ConvTransposeOptions } from "./ops/conv.ts";
 import { pixelShuffle } from "./ops/pixel-shuffle.ts";
 import { prelu } from "./ops/prelu.ts";
 import { leakyRelu, relu } from "./ops/unary.ts";
 import { defaultRng, type Rng } from "./random.ts";
-import { Tensor } from "./tensor.ts";
+import { Tensor, tidy } from "./tensor.ts";
 import { defaultWeightInit, fans, uniformFanIn, type WeightInit } from "./weight-init.ts";
 
 /** The initialisers, as torch.nn.init: e.g. `new nn.Conv2d(64, 64, 3, { init: nn.init.kaimingNormal() })`. */
@@ -127,13 +127,19 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    // Without a graph nothing needs the activations again: each layer's temporaries, and the activation before
+    // it, are freed as soon as its output exists, so a deep network's inference holds a few activations, not all
+    // (VDSR's 20 layers at HR size). With a graph the tape keeps them for backward.
+    const inference = !gradEnabled();
     let h = x;
     for (let i = 0; i < this.layers.length; i++) {
       const m = this.layers[i]!, next = this.layers[i + 1];
-      if (this.fuseConvPrelu && m instanceof Conv2d && next instanceof PReLU) {
-        h = conv2dPrelu(h, m.weight, m.bias, next.weight, m.opts);
-        i++;
-      } else h = m.forward(h);
+      const fused = this.fuseConvPrelu && m instanceof Conv2d && next instanceof PReLU;
+      const apply = (input: Tensor) => (fused ? conv2dPrelu(input, m.weight, m.bias, (next as PReLU).weight, m.opts) : m.forward(input));
+      const out = inference ? tidy(() => apply(h)) : apply(h);
+      if (inference && h !== x && h !== out) h.dispose();
+      h = out;
+      if (fused) i++;
     }
     return h;
   }

@@ -150,6 +150,14 @@ class Profiler {
  */
 const MAX_DISPATCHES_PER_SUBMIT = 2048;
 
+/**
+ * Bytes of released buffers the pool keeps at most. Past it a released buffer is destroyed (once the work recorded
+ * so far is submitted): tiled inference meets a new set of activation sizes at every tile shape, and pooling them
+ * all took 22 GB for VDSR on a 480×270 image. A training step reuses the same sizes and pools far less (the ×4
+ * teacher: 325 MB).
+ */
+const POOL_LIMIT_BYTES = 1 << 30;
+
 /** Mappable read buffers kept between reads (entry 28), and the largest one worth keeping. */
 const READ_STAGING_KEPT = 4;
 const READ_STAGING_MAX_BYTES = 64 * 1024 * 1024;
@@ -159,6 +167,9 @@ export class GpuRuntime {
   private pooledCount = 0;
   private pooledBytes = 0;
   private liveCount = 0;
+  private poolLimit = POOL_LIMIT_BYTES;
+  /** released buffers past the pool's limit, destroyed at the next submit (recorded work may still read them) */
+  private doomed: GPUBuffer[] = [];
   /** each pipeline with its bind group layout, asked for once (every getBindGroupLayout call is a new reference) */
   private pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
   /** bind groups of the work recorded since the last submit, released once it is submitted (see release.ts) */
@@ -229,11 +240,34 @@ export class GpuRuntime {
   giveBack(buffer: GPUBuffer): void {
     this.liveCount--;
     const bytes = buffer.size;
+    if (this.pooledBytes + bytes > this.poolLimit) return this.retire(buffer);
     const list = this.pool.get(bytes) ?? [];
     list.push(buffer);
     this.pool.set(bytes, list);
     this.pooledCount++;
     this.pooledBytes += bytes;
+  }
+
+  /** Bytes the pool keeps at most (tests lower it); lowering it destroys what no longer fits. */
+  get poolLimitBytes(): number {
+    return this.poolLimit;
+  }
+
+  set poolLimitBytes(bytes: number) {
+    this.poolLimit = bytes;
+    for (const [size, list] of this.pool) {
+      while (list.length && this.pooledBytes > bytes) {
+        this.retire(list.pop()!);
+        this.pooledCount--;
+        this.pooledBytes -= size;
+      }
+    }
+  }
+
+  /** Destroys a released buffer: now, or after the next submit if recorded work may still read it. */
+  private retire(buffer: GPUBuffer): void {
+    if (this.encoder) this.doomed.push(buffer);
+    else buffer.destroy();
   }
 
   memory(): MemoryStats {
@@ -345,6 +379,7 @@ export class GpuRuntime {
     // the submitted work holds its own references to what it uses; ours can go
     releaseHandle(commands);
     for (const group of this.recordedGroups.splice(0)) releaseHandle(group);
+    for (const buffer of this.doomed.splice(0)) buffer.destroy();
     this.counters.bindGroupsReleased = this.counters.bindGroups;
     this.profiler?.submitted();
     this.encoder = null;
