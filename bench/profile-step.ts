@@ -31,7 +31,7 @@ const trainStep = () =>
       const f = model.features(hr);
       loss = teacherLoss(f.hr, hr, f.encoder!, lr).loss;
     } else if (mode === "student") {
-      const target = noGrad(() => teacher!.features(hr).distilled);
+      const target = noGrad(() => teacher!.distilledFeatures(hr));
       const f = model.features(lr);
       const { mu, scale } = model.vid!.estimate(f.distilled);
       loss = studentLoss(f.hr, hr, mu, scale, target).loss;

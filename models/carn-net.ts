@@ -34,8 +34,13 @@ export abstract class CarnNet extends nn.Module {
   protected abstract readonly label: string;
 
   features(lr: Tensor): StudentFeatures {
-    const distilled = cascade(this.entry.forward(this.subMean.forward(lr)), this.blocks, this.fusions);
+    const distilled = this.distilled(lr);
     return { distilled, hr: this.addMean.forward(this.exit.forward(this.upsample.forward(distilled))) };
+  }
+
+  /** o3, `c3`'s output, alone. */
+  distilled(lr: Tensor): Tensor {
+    return cascade(this.entry.forward(this.subMean.forward(lr)), this.blocks, this.fusions);
   }
 
   forward(lr: Tensor): Tensor {

@@ -72,9 +72,17 @@ export class FsrcnnNetwork extends nn.Module {
 
   features(x: Tensor): Features {
     const encoder = this.encoder?.forward(x);
-    const f = this.featureExtraction.forward(encoder ?? x);
-    const expanding = this.expanding.forward(this.mapping.forward(this.shrinking.forward(f)));
+    const expanding = this.expandingOf(encoder ?? x);
     return { encoder, expanding, distilled: expanding, hr: this.lastLayer.forward(expanding) };
+  }
+
+  /** `expanding` alone (through the encoder, if any), without the transposed conv to HR. */
+  distilled(x: Tensor): Tensor {
+    return this.expandingOf(this.encoder?.forward(x) ?? x);
+  }
+
+  private expandingOf(lrSized: Tensor): Tensor {
+    return this.expanding.forward(this.mapping.forward(this.shrinking.forward(this.featureExtraction.forward(lrSized))));
   }
 
   forward(x: Tensor): Tensor {

@@ -87,6 +87,11 @@ export class Idn extends nn.Module {
     }));
   }
 
+  /** The last DBlock's output alone. */
+  distilled(lr: Tensor): Tensor {
+    return this.dblocks.forward(this.fblock.forward(lr));
+  }
+
   /** The network without the bicubic skip (what the fixture compares with model.py). */
   networkFeatures(lr: Tensor): StudentFeatures {
     const distilled = this.dblocks.forward(this.fblock.forward(lr));

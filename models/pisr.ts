@@ -98,6 +98,15 @@ export class PisrModel extends nn.Module {
     return this.features(input).hr;
   }
 
+  /**
+   * The distilled features alone, without the layers after them: what a frozen teacher gives VID or a hint (for
+   * FSRCNN ×4 it skips the 9×9 transposed conv to HR size).
+   */
+  distilledFeatures(input: Tensor): Tensor {
+    const encoded = this.encoder?.forward(input);
+    return this.network.distilled(encoded ?? input);
+  }
+
   /** Parameters of the decoder only (what a student inherits from its teacher). */
   decoderParameters(): [string, Tensor][] {
     return this.namedParameters().filter(([name]) => name.startsWith("backbone.network.") && !name.startsWith("backbone.network.encoder."));

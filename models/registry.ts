@@ -20,6 +20,8 @@ export type ModelConfig = { scale: number } & Record<string, unknown>;
 /** What every network exposes: the features distillation reads, and the HR output. */
 export interface SrNetwork extends nn.Module {
   features(lr: Tensor): { distilled: Tensor; hr: Tensor };
+  /** the distilled features alone, without the layers after them (a frozen teacher needs no more) */
+  distilled(lr: Tensor): Tensor;
   forward(lr: Tensor): Tensor;
 }
 

@@ -72,6 +72,11 @@ export class Vdsr extends nn.Module {
     return { distilled, hr: add(this.output.forward(distilled), upscaled) };
   }
 
+  /** The last hidden layer's output alone, from the LR image. */
+  distilled(lr: Tensor): Tensor {
+    return this.residualLayer.forward(relu(this.input.forward(resizeBicubic(lr, this.config.scale))));
+  }
+
   /** From the LR image: upscaled by `scale` (differentiable, so an encoder in front of VDSR gets its gradient). */
   features(lr: Tensor): VdsrFeatures {
     const upscaled = resizeBicubic(lr, this.config.scale);

@@ -45,7 +45,7 @@ export class Distiller {
     switch (cfg.distill) {
       case "vid": {
         // the frozen teacher records no graph and keeps no activations for backward
-        const target = noGrad(() => teacher!.features(hr).distilled);
+        const target = noGrad(() => teacher!.distilledFeatures(hr));
         const { mu, scale } = student.vid!.estimate(f.distilled);
         return { ...studentLoss(f.hr, hr, mu, scale, target, { lambda2: cfg.lambdaVid, pdf: cfg.vidPdf }) };
       }
@@ -54,7 +54,7 @@ export class Distiller {
         return { ...distilledLoss(f.hr, hr, outputDistillationLoss(f.hr, target, cfg.outputNorm), cfg.lambdaDistill) };
       }
       case "hint": {
-        const target = noGrad(() => teacher!.features(hr).distilled);
+        const target = noGrad(() => teacher!.distilledFeatures(hr));
         return { ...distilledLoss(f.hr, hr, hintLoss(this.regressor!.forward(f.distilled), target), cfg.lambdaDistill) };
       }
       case "none":

@@ -86,6 +86,9 @@ describe.each([...ARCHITECTURES])("%s", (arch) => {
         expect(s.hr.shape).toEqual([2, C, 12, 14]);
         expect(s.distilled.shape[1]).toBe(spec.distilledChannels(student!.config));
         expect(s.distilled.shape).toEqual(t.distilled.shape);
+        // the distilled features alone are the same values, without the layers after them
+        expect(await noGrad(() => teacher!.distilledFeatures(hr)).toArray()).toEqual(await t.distilled.toArray());
+        expect(await noGrad(() => student!.distilledFeatures(lr)).toArray()).toEqual(await s.distilled.toArray());
         const { mu, scale } = noGrad(() => student!.vid!.estimate(s.distilled));
         expect(mu.shape).toEqual(t.distilled.shape);
         expect(Math.min(...(await scale.toArray()))).toBeGreaterThan(0); // softplus
