@@ -31,6 +31,16 @@ function channelBlock(outChannels: number, most: number, preferred: number[]): n
  * channel and a window in registers, where the accumulators are what spills (bench/NOTES.md, entries 10 and 24).
  */
 const TILE_COLUMNS = 16;
+
+/**
+ * Output columns per invocation: 16, unless 12 or 8 leaves fewer columns computed past the row's end (every
+ * invocation computes all XT; a row of 24 — LR patches of 24, the teacher encoder's stride-4 output at HR 96 —
+ * took two blocks of 16, a third of them wasted). Multiples of 4, for the vec4 stores.
+ */
+function tileColumns(WO: number): number {
+  const waste = (xt: number) => blocks(WO, xt) * xt - WO;
+  return [TILE_COLUMNS, 12, 8].reduce((best, xt) => (waste(xt) < waste(best) ? xt : best));
+}
 function channelsPerTile(outChannels: number, inChannels: number, windowed: boolean): number {
   return channelBlock(outChannels, inChannels === 1 && windowed ? 4 : 8, [8, 6, 4, 7, 5, 3, 2, 1]);
 }
@@ -188,10 +198,11 @@ export function conv2d(
 ): GPUBuffer {
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
   const y = rt.acquire(N * O * HO * WO);
-  const span = (TILE_COLUMNS - 1) * g.stride[1] + KW;
+  const xt = tileColumns(WO);
+  const span = (xt - 1) * g.stride[1] + KW;
   // a 1×1 kernel reuses no input, but its window is worth loading when it can be read as vec4s (entry 23)
   const xwin = (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX ? span : 0;
-  const t = { ot: channelsPerTile(O, C, xwin > 0), xt: TILE_COLUMNS };
+  const t = { ot: channelsPerTile(O, C, xwin > 0), xt };
   const spatial = HO * blocks(WO, t.xt);
   const wb = weightBinding(rt, w, O * C * KH * KW);
   const win = windowConsts(KH, KW, g);
