@@ -1,8 +1,9 @@
 // A queue of training runs, trained one at a time in order, each resumable: what scripts/reproduce-x4.ts and
 // scripts/ablations.ts run. A row is a CLI stage with its flags and run directory; one that needs a teacher waits
 // until that teacher's run is complete. Run again after an interruption (or in the next session, on another
-// machine) and it continues where each run's last checkpoint left it. Paths are relative to the repository root,
-// where the trainer runs, so config.json names its teacher portably.
+// machine) and it continues where each run's last checkpoint left it. Paths are relative to the directory the
+// runs live in (this repository, or `--runs-in DIR`: a long job runs this checkout's code — a worktree pinned at
+// a commit — on the runs of the main checkout, where they are committed), so config.json names its teacher portably.
 
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -24,7 +25,11 @@ export interface Row {
   needs?: string;
 }
 
-const inRepo = (path: string) => resolve(REPO_ROOT, path);
+/** Where the run directories are (and the trainer runs): this repository unless --runs-in says otherwise. */
+let runsRoot = REPO_ROOT;
+const inRepo = (path: string) => resolve(runsRoot, path);
+/** This checkout's CLI, whatever directory the runs are in. */
+const CLI = join(REPO_ROOT, "train", "cli.ts");
 
 /** Steps trained and the schedule's length of a run directory (0 / null when it does not exist yet). */
 export async function progress(dir: string): Promise<{ done: number; total: number | null }> {
@@ -74,7 +79,7 @@ export async function runQueue(rows: readonly Row[], only: Set<string> | null): 
       }
       const argv = command(row, existsSync(inRepo(join(row.dir, "resume.safetensors"))));
       console.log(`${row.id} (${row.label}): bun ${argv.join(" ")}`);
-      child = Bun.spawn([process.execPath, ...argv], { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"] });
+      child = Bun.spawn([process.execPath, CLI, ...argv.slice(1)], { cwd: runsRoot, stdio: ["ignore", "inherit", "inherit"] });
       const code = await child.exited;
       child = null;
       if (code !== 0) {
@@ -100,13 +105,17 @@ export async function table(rows: readonly Row[], scale: number, limit: number |
   console.log(formatTable(done));
 }
 
-/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B]. */
+/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B], each [--runs-in DIR]. */
 export async function queueMain(name: string, rows: readonly Row[], scale: number, argv: string[]): Promise<void> {
   const { parseArgs } = await import("node:util");
   const { positionals, values: v } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" } },
+    options: { only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" }, "runs-in": { type: "string" } },
   });
+  if (v["runs-in"]) {
+    runsRoot = resolve(v["runs-in"]);
+    if (!existsSync(runsRoot)) throw new Error(`--runs-in ${v["runs-in"]}: no such directory`);
+  }
   const only = v.only ? new Set(v.only.split(",")) : null;
   for (const id of only ?? []) {
     if (!rows.some((r) => r.id === id)) throw new Error(`--only: no row "${id}" (rows: ${rows.map((r) => r.id).join(", ")})`);
@@ -116,7 +125,7 @@ export async function queueMain(name: string, rows: readonly Row[], scale: numbe
   else if (what === "run") await runQueue(rows, only);
   else if (what === "table") await table(rows, scale, v.limit === undefined ? undefined : Number(v.limit), (v.backend ?? "auto") as BackendChoice);
   else {
-    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B]`);
+    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B]   [--runs-in DIR]`);
     process.exit(2);
   }
 }
