@@ -154,6 +154,9 @@ describe("GPU vs CPU: conv2d", () => {
     { x: [2, 56, 11, 9], w: [12, 56, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // shrinking
     { x: [2, 12, 11, 9], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping
     { x: [2, 12, 11, 9], w: [56, 12, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // expanding
+    // rows of 24 (HR patch 96): 12-column tiles (engine/webgpu/kernels/conv.ts, tileColumns)
+    { x: [2, 12, 5, 24], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping at LR 24
+    { x: [1, 56, 8, 96], w: [56, 56, 5, 5], bias: true, stride: [4, 4], padding: [2, 2] }, // the encoder's stride-4 layer
   ];
   for (const c of fsrcnn) it(`FSRCNN ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
   const r = new Rng(101);
