@@ -7,31 +7,23 @@
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Adam, l1Loss, noGrad, Tensor, tidy, type Backend } from "../engine/index.ts";
+import { Adam, l1Loss, noGrad, Tensor, tidy } from "../engine/index.ts";
 import { readImage } from "../image/decode.ts";
 import { writeImage } from "../image/encode.ts";
-import { defaultTile, tileMargin, upscaleImage } from "../infer/upscale.ts";
+import { defaultTile, upscaleImage } from "../infer/upscale.ts";
 import { studentLoss, teacherLoss } from "../losses/pisr.ts";
 import { PisrModel } from "../models/pisr.ts";
 import { ensurePhoto } from "./lib/photo.ts";
 import { createTrainIteration } from "./lib/train-iteration.ts";
-import { median, randomArray } from "./lib/util.ts";
+import { randomArray } from "./lib/util.ts";
 import { parseWorkerArgs, W } from "./workloads.ts";
-import { openWorkerBackend, emit, emitMeta } from "./lib/worker-backend.ts";
+import { emitMeta, openWorkerBackend, type Prepared, runWorkloads } from "./lib/worker.ts";
 
 const args = parseWorkerArgs(process.argv.slice(2), { backend: "webgpu" });
 const backendName = args.backend;
 
 const { be, description, destroy } = await openWorkerBackend(backendName);
 emitMeta(backendName, description);
-
-/** One prepared workload: `step()` runs one unit of work and resolves once its result has been read back. */
-interface Prepared {
-  step(): Promise<void>;
-  dispose(): void;
-  /** what the result line says besides the times (the L workloads: their data, sizes, preparation time) */
-  about?: Record<string, unknown>;
-}
 
 const ROOT = join(import.meta.dir, "..");
 const LOOP_MODES = { L0: "teacher", L1: "baseline", L2: "student" } as const;
@@ -153,53 +145,5 @@ function trainStep(opt: Adam, lossOf: () => Tensor): () => Promise<void> {
   };
 }
 
-/** One step of `p`, in ms, its result read back. */
-async function timed(p: Prepared): Promise<number> {
-  const t = performance.now();
-  await p.step();
-  return performance.now() - t;
-}
-
-/** The result line of a workload: median, min and max of its timed steps, and whatever else describes them. */
-function emitResult(name: string, times: number[], extra: Record<string, unknown>): void {
-  emit({
-    name, impl: "engine", backend: backendName, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times),
-    runs: times.length, ...extra, times_ms: times,
-  });
-}
-
-/** Step by step on request (--serve; the protocol is in bench/workloads.ts, parseWorkerArgs). */
-async function serve(name: string): Promise<void> {
-  const p = await prepare(name);
-  const firstMs = await timed(p);
-  for (let i = 1; i < args.warmup; i++) await p.step();
-  emit({ ready: name, first_ms: firstMs });
-  const times: number[] = [];
-  for await (const line of console) {
-    const command = line.trim();
-    if (command === "step") {
-      times.push(await timed(p));
-      emit({ step_ms: times.at(-1) });
-    } else if (command === "end") break;
-    else if (command) throw new Error(`--serve: unknown command "${command}" (step, end)`);
-  }
-  p.dispose();
-  if (!times.length) throw new Error("--serve: ended before any step");
-  emitResult(name, times, { warmup: args.warmup, first_ms: firstMs, paired: true, ...p.about });
-}
-
-if (args.serve) await serve(args.only[0]);
-else for (const name of args.only) {
-  const p = await prepare(name);
-  const firstMs = await timed(p);
-  // Only the CPU reference's slow steps get fewer runs (unless --runs was given); WebGPU always does --runs.
-  const slow = backendName === "cpu" && firstMs >= 15000;
-  const runs = args.runsGiven || !slow ? args.runs : Math.min(args.runs, 3);
-  const warmup = slow ? 1 : args.warmup;
-  for (let i = 1; i < warmup; i++) await p.step();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await timed(p));
-  p.dispose();
-  emitResult(name, times, { warmup, first_ms: firstMs, ...(runs < args.runs ? { note: "step > 15 s" } : {}), ...p.about });
-}
+await runWorkloads(args, backendName, prepare);
 destroy();

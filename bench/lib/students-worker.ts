@@ -15,14 +15,14 @@
 // --smoke: tiny sizes (tests: S1 20×12, S2 batch 2, LR 8²); --max-elements N: plan tiles and micro-batches for
 // buffers of N values instead of the device's (tests of the tiled and micro-batched paths).
 
-import { Adam, add, l1Loss, mul, noGrad, Tensor, tidy, type Backend } from "../../engine/index.ts";
+import { Adam, add, l1Loss, mul, noGrad, Tensor, tidy } from "../../engine/index.ts";
 import { upscalePlanes } from "../../infer/upscale.ts";
 import { makePlane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { isStudentWorkload, parseWorkerArgs, studentArchOf, STUDENT_WORKLOADS } from "../workloads.ts";
 import { inferencePlan, microBatches, STUDENT_SIZES, widestActivation } from "./students.ts";
-import { median, randomArray } from "./util.ts";
-import { openWorkerBackend, emit, emitMeta } from "./worker-backend.ts";
+import { randomArray } from "./util.ts";
+import { emitMeta, openWorkerBackend, type Prepared, runWorkloads } from "./worker.ts";
 
 /** --smoke and --max-elements are this worker's own; the rest are every worker's (bench/workloads.ts). */
 function parseArgs(argv: string[]) {
@@ -46,16 +46,6 @@ const backendName = args.backend;
 
 const { be, description, destroy } = await openWorkerBackend(backendName);
 emitMeta(backendName, description);
-
-/** One prepared workload: `step()` runs one unit of work and resolves once its result has been read back. */
-interface Prepared {
-  step(): Promise<void>;
-  dispose(): void;
-  /** what the result line says besides the times */
-  about: Record<string, unknown>;
-  /** the table's note beside the run count (tiles, micro-batches), if any */
-  note?: string;
-}
 
 const S = STUDENT_SIZES.scale;
 const maxElements = args.maxElements ?? be.maxElements;
@@ -166,53 +156,5 @@ function prepare(name: string): Prepared {
   };
 }
 
-/** One step of `p`, in ms, its result read back. */
-async function timed(p: Prepared): Promise<number> {
-  const t = performance.now();
-  await p.step();
-  return performance.now() - t;
-}
-
-function emitResult(name: string, times: number[], extra: Record<string, unknown>): void {
-  emit({
-    name, impl: "engine", backend: backendName, median_ms: median(times), min_ms: Math.min(...times), max_ms: Math.max(...times),
-    runs: times.length, ...extra, times_ms: times,
-  });
-}
-
-/** Step by step on request (--serve; the protocol is in bench/workloads.ts, parseWorkerArgs). */
-async function serve(name: string): Promise<void> {
-  const p = prepare(name);
-  const firstMs = await timed(p);
-  for (let i = 1; i < args.warmup; i++) await p.step();
-  emit({ ready: name, first_ms: firstMs });
-  const times: number[] = [];
-  for await (const line of console) {
-    const command = line.trim();
-    if (command === "step") {
-      times.push(await timed(p));
-      emit({ step_ms: times.at(-1) });
-    } else if (command === "end") break;
-    else if (command) throw new Error(`--serve: unknown command "${command}" (step, end)`);
-  }
-  p.dispose();
-  if (!times.length) throw new Error("--serve: ended before any step");
-  emitResult(name, times, { warmup: args.warmup, first_ms: firstMs, paired: true, ...(p.note ? { note: p.note } : {}), ...p.about });
-}
-
-if (args.serve) await serve(args.only[0]!);
-else for (const name of args.only) {
-  const p = prepare(name);
-  const firstMs = await timed(p);
-  // as bench/engine_bench.ts: only the CPU reference's slow steps get fewer runs (unless --runs was given)
-  const slow = backendName === "cpu" && firstMs >= 15000;
-  const runs = args.runsGiven || !slow ? args.runs : Math.min(args.runs, 3);
-  const warmup = slow ? 1 : args.warmup;
-  for (let i = 1; i < warmup; i++) await p.step();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await timed(p));
-  p.dispose();
-  const notes = [p.note, runs < args.runs ? "step > 15 s" : null].filter(Boolean).join(", ");
-  emitResult(name, times, { warmup, first_ms: firstMs, ...(notes ? { note: notes } : {}), ...p.about });
-}
+await runWorkloads(args, backendName, prepare);
 destroy();
