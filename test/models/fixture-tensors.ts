@@ -1,5 +1,5 @@
-// Tensors as the students' PyTorch fixture scripts write them (little-endian float32, base64), and the
-// relative error the golden tests compare them by.
+// Tensors as the PyTorch fixture scripts write them (little-endian float32, base64), the students' cases, and
+// the relative error the golden tests compare them by (test/engine/util.ts's, which also catches NaN and ∞).
 
 export interface Enc {
   shape: number[];
@@ -16,13 +16,23 @@ export function decode(e: Enc): { shape: number[]; data: Float32Array } {
   return { shape: e.shape, data };
 }
 
-/** ‖a − b‖ / ‖b‖ (‖a − b‖ when b is zero); NaN when the lengths differ */
-export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return NaN;
-  let diff = 0, ref = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i]! - b[i]!) ** 2;
-    ref += b[i]! * b[i]!;
-  }
-  return ref > 0 ? Math.sqrt(diff / ref) : Math.sqrt(diff);
+export { relErr } from "../engine/util.ts";
+
+/** A model's full-size layout, as the student fixture scripts write it (scripts/fixtures/student_fixture_cases.py). */
+export interface FullSize {
+  trainable: number;
+  stateDictValues: number;
+  stateDict: [string, number[]][];
+}
+
+/** One value case of the student fixtures: weights, input, outputs, the L1 loss and every gradient. */
+export interface StudentCase<C> {
+  config: C;
+  state: Record<string, Enc>;
+  input: Enc;
+  target: Enc;
+  outputs: { distilled: Enc; hr: Enc };
+  loss: number;
+  grads: Record<string, Enc>;
+  inputGrad: Enc;
 }

@@ -10,6 +10,7 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { goldenBackends } from "./backends.ts";
+import { decode, type Enc, relErr } from "./fixture-tensors.ts";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Backend } from "../../engine/backend.ts";
@@ -20,10 +21,6 @@ import { createBaseline, createStudent, createTeacher, type PisrModel } from "..
 const REL_TOL = 1e-5;
 const FIXTURE = join(resolve(dirname(import.meta.path), "..", "fixtures", "models"), "pisr_golden.json");
 
-interface Enc {
-  shape: number[];
-  b64: string;
-}
 interface Case {
   config: { scale: number };
   state: Record<string, Enc>;
@@ -42,28 +39,8 @@ interface Fixture {
   };
 }
 
-function decode(e: Enc): { shape: number[]; data: Float32Array } {
-  const bytes = Buffer.from(e.b64, "base64");
-  const n = e.shape.reduce((a, b) => a * b, 1);
-  if (bytes.length !== 4 * n) throw new Error(`fixture tensor [${e.shape}]: ${bytes.length} bytes, expected ${4 * n}`);
-  const data = new Float32Array(n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < n; i++) data[i] = view.getFloat32(4 * i, true);
-  return { shape: e.shape, data };
-}
-
 const fx = JSON.parse(readFileSync(FIXTURE, "utf8")) as Fixture;
 const stateOf = (c: Case) => new Map(Object.entries(c.state).map(([k, v]) => [k, decode(v)]));
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return NaN;
-  let diff = 0, ref = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    ref += b[i] * b[i];
-  }
-  return ref > 0 ? Math.sqrt(diff / ref) : Math.sqrt(diff);
-}
 
 /** worst relative error per backend, printed at the end */
 const worst = new Map<string, { rel: number; what: string }>();

@@ -17,29 +17,14 @@ import { CarnM } from "../../models/carn-m.ts";
 import { Idn } from "../../models/idn.ts";
 import type { StudentFeatures } from "../../models/student-features.ts";
 import { goldenBackends } from "./backends.ts";
-import { decode, type Enc, relErr } from "./fixture-tensors.ts";
+import { decode, type Enc, type FullSize, relErr, type StudentCase } from "./fixture-tensors.ts";
 
 const VALUE_TOL = 1e-5;
 const GRAD_TOL = 1e-4;
 const FIXTURE = join(resolve(dirname(import.meta.path), "..", "fixtures", "models"), "students_mobile_golden.json");
 
-interface FullSize {
-  trainable: number;
-  stateDictValues: number;
-  stateDict: [string, number[]][];
-}
-interface Case<C> {
-  config: C;
-  state: Record<string, Enc>;
-  input: Enc;
-  target: Enc;
-  outputs: { distilled: Enc; hr: Enc };
-  loss: number;
-  grads: Record<string, Enc>;
-  inputGrad: Enc;
-}
-type CarnMCase = Case<{ scale: number; width: number; group: number }>;
-type IdnCase = Case<{ scale: number; width: number; d: number }>;
+type CarnMCase = StudentCase<{ scale: number; width: number; group: number }>;
+type IdnCase = StudentCase<{ scale: number; width: number; d: number }>;
 interface Fixture {
   torch: string;
   full: Record<string, FullSize>;
@@ -50,7 +35,7 @@ interface Fixture {
 }
 
 const fx = JSON.parse(readFileSync(FIXTURE, "utf8")) as Fixture;
-const stateOf = (c: Case<unknown>) => new Map(Object.entries(c.state).map(([k, v]) => [k, decode(v)]));
+const stateOf = (c: StudentCase<unknown>) => new Map(Object.entries(c.state).map(([k, v]) => [k, decode(v)]));
 
 async function compare(what: string, got: Tensor | null | undefined, ref: Enc, tol: number): Promise<string | null> {
   if (!got) return `${what}: missing`;
@@ -102,7 +87,7 @@ describe("full-size CARN-M and IDN: parameter counts, names and shapes as the Py
 });
 
 /** Loads the case's weights (strict), runs `features` on its input, compares features, loss and every gradient. */
-async function goldenCase(b: Backend, model: CarnM | Idn, c: Case<unknown>, features: (x: Tensor) => StudentFeatures): Promise<void> {
+async function goldenCase(b: Backend, model: CarnM | Idn, c: StudentCase<unknown>, features: (x: Tensor) => StudentFeatures): Promise<void> {
   try {
     await model.loadStateDict(stateOf(c));
     const problems = await tidy(async () => {

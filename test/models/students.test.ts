@@ -12,7 +12,7 @@
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { goldenBackends } from "./backends.ts";
-import { decode, type Enc, relErr } from "./fixture-tensors.ts";
+import { decode, type Enc, type FullSize, relErr, type StudentCase } from "./fixture-tensors.ts";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Backend } from "../../engine/backend.ts";
@@ -25,23 +25,8 @@ const VALUE_TOL = 1e-5;
 const GRAD_TOL = 1e-4;
 const FIXTURE = join(resolve(dirname(import.meta.path), "..", "fixtures", "models"), "students_golden.json");
 
-interface FullSize {
-  trainable: number;
-  stateDictValues: number;
-  stateDict: [string, number[]][];
-}
-interface Case<C> {
-  config: C;
-  state: Record<string, Enc>;
-  input: Enc;
-  target: Enc;
-  outputs: { distilled: Enc; hr: Enc };
-  loss: number;
-  grads: Record<string, Enc>;
-  inputGrad: Enc;
-}
-type VdsrCase = Case<{ width: number; depth: number; bias: boolean }>;
-type CarnCase = Case<{ scale: number; width: number }>;
+type VdsrCase = StudentCase<{ width: number; depth: number; bias: boolean }>;
+type CarnCase = StudentCase<{ scale: number; width: number }>;
 interface Fixture {
   torch: string;
   full: Record<"vdsr_nobias" | "vdsr_bias" | "carn_x2" | "carn_x3" | "carn_x4", FullSize>;
@@ -53,7 +38,7 @@ interface Fixture {
 }
 
 const fx = JSON.parse(readFileSync(FIXTURE, "utf8")) as Fixture;
-const stateOf = (c: Case<unknown>) => new Map(Object.entries(c.state).map(([k, v]) => [k, decode(v)]));
+const stateOf = (c: StudentCase<unknown>) => new Map(Object.entries(c.state).map(([k, v]) => [k, decode(v)]));
 
 /** worst relative error per backend and kind, printed at the end */
 const worst = new Map<string, { rel: number; what: string }>();
@@ -207,7 +192,7 @@ describe("state dicts move to and from PyTorch", () => {
 async function goldenCase<C>(
   be: { name: string; get: () => Backend },
   model: Vdsr | Carn,
-  c: Case<C>,
+  c: StudentCase<C>,
   features: (x: Tensor) => StudentFeatures,
 ): Promise<void> {
   const b = be.get();
