@@ -6,7 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensurePhoto } from "../../bench/lib/photo.ts";
-import { StepServer, type Worker } from "../../bench/lib/paired.ts";
+import type { Worker } from "../../bench/lib/paired.ts";
+import { oneServedStep } from "./served-step.ts";
 import { createTrainIteration } from "../../bench/lib/train-iteration.ts";
 import { DEFAULT_WORKLOADS, parseWorkerArgs, parseWorkloadList, W, workloadFlops } from "../../bench/workloads.ts";
 import { CpuBackend } from "../../engine/cpu/backend.ts";
@@ -146,22 +147,6 @@ describe.skipIf(!existsSync(SMALL_PHOTO))("the L3 photo", () => {
     expect(statSync(path).mtimeMs).toBe(mtime); // there already: reused
   }, 60_000);
 });
-
-/** One served step of `w` by a worker; its result line. */
-async function oneServedStep(worker: Worker): Promise<Record<string, unknown>> {
-  const server = await StepServer.start(worker, ["--warmup", "1"]);
-  try {
-    const ms = await server.step();
-    expect(ms).toBeGreaterThan(0);
-    const result = await server.end();
-    expect(result).toMatchObject({ runs: 1, paired: true });
-    expect(result.times_ms).toEqual([ms]);
-    return result;
-  } catch (e) {
-    server.kill();
-    throw e;
-  }
-}
 
 const gpu = haveData && (await haveWebGpu("the engine's served loop steps"));
 

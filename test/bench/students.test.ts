@@ -10,7 +10,8 @@ import type { Backend, ConvGeometry } from "../../engine/backend.ts";
 import type { Shape4 } from "../../engine/shape.ts";
 import { CpuBackend } from "../../engine/cpu/backend.ts";
 import { noGrad, Tensor } from "../../engine/index.ts";
-import { StepServer, type Worker } from "../../bench/lib/paired.ts";
+import type { Worker } from "../../bench/lib/paired.ts";
+import { oneServedStep } from "./served-step.ts";
 import { convMacs, inferencePlan, microBatches, STUDENT_ARCHS, STUDENT_SIZES, type StudentArch, studentConvs, studentForwardMacs } from "../../bench/lib/students.ts";
 import { DEFAULT_WORKLOADS, DESCRIPTIONS, parseWorkerArgs, parseWorkloadList, STUDENT_WORKLOADS, W, WORKLOADS, workloadFlops } from "../../bench/workloads.ts";
 import { PisrModel } from "../../models/pisr.ts";
@@ -194,21 +195,6 @@ describe("fitting the device's largest buffer", () => {
     for (let i = 0; i < 2; i++) expect(split.first_losses[i]).toBeCloseTo(one.first_losses[i], 5);
   }, 120_000);
 });
-
-/** One served step of a worker; its result line. */
-async function oneServedStep(worker: Worker): Promise<Record<string, unknown>> {
-  const server = await StepServer.start(worker, ["--warmup", "1"]);
-  try {
-    const ms = await server.step();
-    expect(ms).toBeGreaterThan(0);
-    const result = await server.end();
-    expect(result).toMatchObject({ runs: 1, paired: true });
-    return result;
-  } catch (e) {
-    server.kill();
-    throw e;
-  }
-}
 
 const PARAMETERS: Record<StudentArch, number> = { vdsr: 665_921, idn: 552_769, carn: 1_111_875, "carn-m": 294_147 };
 
