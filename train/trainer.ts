@@ -11,8 +11,8 @@ import { makeEvalPair, makeRgbEvalPair, predictionY } from "../image/evaluate.ts
 import { listImages } from "../image/files.ts";
 import { psnr } from "../image/metrics.ts";
 import { createSampler, type SamplerState } from "../image/sampler.ts";
-import { splitChannels } from "../image/color.ts";
-import { type Image, makeImage, type Plane } from "../image/types.ts";
+import { mergeChannels, splitChannels } from "../image/color.ts";
+import { type Image, makePlane, type Plane } from "../image/types.ts";
 import { archSpec } from "../models/registry.ts";
 import type { PisrModel } from "../models/pisr.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
@@ -84,9 +84,7 @@ async function reconstruct(model: PisrModel, backend: Backend, hr: Image): Promi
   const out = tidy(() => noGrad(() => model.forward(Tensor.fromArray(planar, [1, C, H, W], { backend }))));
   const values = await out.toArray();
   out.dispose();
-  const img = makeImage(W, H, C);
-  for (let c = 0; c < C; c++) for (let i = 0; i < W * H; i++) img.data[i * C + c] = values[c * W * H + i]!;
-  return img;
+  return mergeChannels(Array.from({ length: C }, (_, c) => makePlane(W, H, values.slice(c * W * H, (c + 1) * W * H))));
 }
 
 async function validate(model: PisrModel, teacherMode: boolean, backend: Backend, cfg: TrainConfig, pairs: ValidationPair[]): Promise<number | null> {
