@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { BackendChoice } from "../engine/init.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
-import { evaluateModel, formatTable } from "../train/cli.ts";
+import { evaluateModel, formatTable } from "../train/evaluate-model.ts";
 import { totalSteps, withDefaults } from "../train/config.ts";
 
 export interface Row {

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import type { BackendChoice } from "../engine/init.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
-import { evaluateModel } from "../train/cli.ts";
+import { evaluateModel } from "../train/evaluate-model.ts";
 import { withDefaults } from "../train/config.ts";
 import { defaultWeights, shippedFile, type ShippedKind } from "../train/shipped.ts";
 

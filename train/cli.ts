@@ -1,21 +1,18 @@
 #!/usr/bin/env bun
-// The PISR command line: teacher | student | baseline | eval | upscale | pipeline. `--help` on each.
+// The PISR command line: teacher | student | baseline | eval | upscale | results | compare | pipeline. `--help` on each.
 
 import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createBackend } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
-import { bicubicUpscaler, evaluateSet, type SetResult, type Upscaler } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
-import type { Image } from "../image/types.ts";
 import { die, num, positiveInt } from "./cli-args.ts";
 import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
-import { upscaleImage } from "../infer/upscale.ts";
+import { evaluateModel, formatTable, resolveSets } from "./evaluate-model.ts";
 import { recordedTable, shippedRows, upscaleSample } from "./results.ts";
 import { UPSCALE_HELP, upscaleCommand } from "./upscale-command.ts";
-import { loadModel } from "./models-io.ts";
+import { compareCommand } from "./compare-command.ts";
 import { train } from "./trainer.ts";
 
 const HELP: Record<string, string> = {
@@ -27,6 +24,7 @@ commands:
   eval       PSNR/SSIM of a checkpoint (or "bicubic") on benchmark folders
   upscale    upscale a PNG/JPEG with a checkpoint
   results    the shipped ×4 weights vs bicubic on the benchmark sets, and one picture upscaled by each
+  compare    is model A better than B? per set, the mean per-image PSNR gap with a 95% interval
   pipeline   a short real PISR run: teacher → student → baseline → eval table
 run "bun train/cli.ts <command> --help" for its options`,
   train: `options (official PISR defaults in brackets):
@@ -71,7 +69,6 @@ run "bun train/cli.ts <command> --help" for its options`,
   pipeline: `usage: bun train/cli.ts pipeline [--scale N] [--steps N] [--patch N] [--batch N] [--out DIR] [--backend B] [--train DIR…]
   trains teacher, student and baseline for --steps each [200] (HR patch 64, batch 8: minutes on a CPU-only machine) and prints the PSNR/SSIM table on the benchmark sets`,
 };
-
 
 const trainOptions = {
   arch: { type: "string" }, scale: { type: "string" }, patch: { type: "string" }, batch: { type: "string" }, lr: { type: "string" }, "lr-min": { type: "string" },
@@ -175,20 +172,6 @@ async function trainCommand(mode: TrainConfig["mode"], argv: string[]): Promise<
   await train(cfg);
 }
 
-function resolveSets(spec: string | undefined): string[] {
-  const names = (spec ?? "Set5,Set14,B100,Urban100").split(",").filter(Boolean);
-  // a name (Set5) is a folder of the shared benchmark data; anything with a slash is a path as given
-  const path = (n: string) => (existsSync(n) || n.includes("/") ? n : join(BENCHMARK_DIR, n));
-  return names.map(path).map((p) => (existsSync(p) ? p : die(`benchmark folder not found: ${p}`)));
-}
-
-export function formatTable(rows: { name: string; results: SetResult[] }[]): string {
-  const sets = rows[0]?.results.map((r) => r.folder.split("/").pop()!) ?? [];
-  const head = `| model | ${sets.join(" | ")} |\n|---|${sets.map(() => "---").join("|")}|`;
-  const body = rows.map((r) => `| ${r.name} | ${r.results.map((s) => `${s.psnr.toFixed(2)} / ${s.ssim.toFixed(4)}`).join(" | ")} |`);
-  return [head, ...body].join("\n");
-}
-
 async function evalCommand(argv: string[]): Promise<void> {
   const { values: v } = parseArgs({
     args: argv, strict: true,
@@ -208,37 +191,6 @@ async function evalCommand(argv: string[]): Promise<void> {
   if (v.csv) {
     const lines = ["set,image,psnr,ssim", ...results.flatMap((s) => s.images.map((i) => `${s.folder.split("/").pop()},${i.name},${i.psnr},${i.ssim}`))];
     writeFileSync(v.csv, lines.join("\n") + "\n");
-  }
-}
-
-/** PSNR/SSIM of a checkpoint (or "bicubic") on each set; one progress line per set goes to `log`. */
-export async function evaluateModel(
-  model: string, sets: string[], scale: number | undefined, backendChoice: BackendChoice, limit?: number,
-  log: (line: string) => void = (l) => console.error(l),
-): Promise<SetResult[]> {
-  const each = async (s: string, factor: number, upscaler: Upscaler, colour: "y" | "rgb" = "y"): Promise<SetResult> => {
-    const t0 = performance.now();
-    const r = await evaluateSet(s, factor, upscaler, { limit, colour });
-    log(`eval ${model === "bicubic" ? "bicubic" : `${basename(dirname(model))}/${basename(model)}`} on ${basename(s)}: ${r.images.length} images, ` +
-      `${r.psnr.toFixed(2)} dB / ${r.ssim.toFixed(4)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return r;
-  };
-  const out: SetResult[] = [];
-  if (model === "bicubic") {
-    if (!scale) die("eval --model bicubic needs --scale");
-    for (const s of sets) out.push(await each(s, scale, bicubicUpscaler));
-    return out;
-  }
-  const backend = await createBackend(backendChoice);
-  try {
-    const { model: net } = await loadModel(model, backend, undefined, { scale });
-    if (scale && scale !== net.config.scale) die(`${model} is a ×${net.config.scale} model, not ×${scale}`);
-    const colour = net.imageChannels === 3 ? "rgb" : "y";
-    for (const s of sets) out.push(await each(s, net.config.scale, (lr: Image) => upscaleImage(net, backend, lr), colour));
-    net.dispose();
-    return out;
-  } finally {
-    backend.destroy();
   }
 }
 
@@ -321,6 +273,7 @@ export function main(argv: string[]): Promise<void> {
       case "upscale": return upscaleCommand(rest);
       case "pipeline": return pipelineCommand(rest);
       case "results": return resultsCommand(rest);
+      case "compare": return compareCommand(rest);
       case "--help": case "-h": case "help": return console.log(HELP.main);
       case undefined:
         console.error(HELP.main);

@@ -13,7 +13,7 @@ import { haveWebGpu } from "../webgpu.ts";
 import { createSampler } from "../../image/sampler.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
-import { evaluateModel, formatTable } from "../../train/cli.ts";
+import { evaluateModel, formatTable } from "../../train/evaluate-model.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
 import { readMetrics, train, type TrainResult } from "../../train/trainer.ts";
 import { writeSet5Crops } from "./set5-crops.ts";

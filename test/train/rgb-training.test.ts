@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evaluateModel } from "../../train/cli.ts";
+import { evaluateModel } from "../../train/evaluate-model.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
 import { readMetrics, train } from "../../train/trainer.ts";
 import { writeSet5Crops } from "./set5-crops.ts";

@@ -10,7 +10,7 @@ import { createUpscaler } from "../../embed/index.ts";
 import { SHIPPED_WEIGHTS_BASE64, SHIPPED_WEIGHTS_FILE } from "../../embed/shipped-weights.ts";
 import { BENCHMARK_DIR } from "../../image/paths.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
-import { evaluateModel } from "../../train/cli.ts";
+import { evaluateModel } from "../../train/evaluate-model.ts";
 import { defaultWeights, shippedFile } from "../../train/shipped.ts";
 
 setDefaultTimeout(600_000);
