@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import type { BackendChoice } from "../engine/init.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
+import { compareSets, formatGapTable } from "../train/compare-command.ts";
 import { evaluateModel, formatTable } from "../train/evaluate-model.ts";
 import { totalSteps, withDefaults } from "../train/config.ts";
 
@@ -93,24 +94,33 @@ export async function runQueue(rows: readonly Row[], only: Set<string> | null): 
   }
 }
 
-/** PSNR/SSIM (×scale, the four benchmark sets) of the complete rows that are not teachers, as a Markdown table. */
-export async function table(rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice): Promise<void> {
+/**
+ * PSNR/SSIM (×scale, the four benchmark sets) of the complete rows that are not teachers, as a Markdown table;
+ * with `against` (a row id), then every other complete row's per-image gap to that row (train/compare-command.ts).
+ */
+export async function table(rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice, against?: string): Promise<void> {
   const sets = ["Set5", "Set14", "B100", "Urban100"].map((s) => join(BENCHMARK_DIR, s));
-  const done: { name: string; results: Awaited<ReturnType<typeof evaluateModel>> }[] = [];
+  const done: { id: string; name: string; results: Awaited<ReturnType<typeof evaluateModel>> }[] = [];
   for (const row of rows) {
     if (row.stage === "teacher" || !(await isComplete(row.dir))) continue;
-    done.push({ name: `${row.id}. ${row.label}`, results: await evaluateModel(inRepo(join(row.dir, "last.safetensors")), sets, scale, backend, limit) });
+    done.push({ id: row.id, name: `${row.id}. ${row.label}`, results: await evaluateModel(inRepo(join(row.dir, "last.safetensors")), sets, scale, backend, limit) });
   }
   if (!done.length) return console.log("no row is complete yet (plan lists them)");
   console.log(formatTable(done));
+  if (against === undefined) return;
+  const ref = done.find((d) => d.id === against);
+  if (!ref) return console.log(`\n--against ${against}: that row is not complete (or is a teacher): no gaps to show`);
+  const others = done.filter((d) => d !== ref).map((d) => ({ name: d.name, comparisons: compareSets(d.results, ref.results) }));
+  console.log(`\nPer-image Y-PSNR gap to row ${against} (mean, 95% paired-t interval; * where it excludes 0; read it next to the seed-to-seed gap):\n`);
+  console.log(formatGapTable(`row ${against}`, others));
 }
 
-/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B], each [--runs-in DIR]. */
+/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B] [--against ROW], each [--runs-in DIR]. */
 export async function queueMain(name: string, rows: readonly Row[], scale: number, argv: string[]): Promise<void> {
   const { parseArgs } = await import("node:util");
   const { positionals, values: v } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" }, "runs-in": { type: "string" } },
+    options: { only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" }, against: { type: "string" }, "runs-in": { type: "string" } },
   });
   if (v["runs-in"]) {
     runsRoot = resolve(v["runs-in"]);
@@ -123,9 +133,12 @@ export async function queueMain(name: string, rows: readonly Row[], scale: numbe
   const what = positionals[0];
   if (what === "plan") await plan(rows);
   else if (what === "run") await runQueue(rows, only);
-  else if (what === "table") await table(rows, scale, v.limit === undefined ? undefined : Number(v.limit), (v.backend ?? "auto") as BackendChoice);
+  else if (what === "table") {
+    if (v.against !== undefined && !rows.some((r) => r.id === v.against)) throw new Error(`--against: no row "${v.against}" (rows: ${rows.map((r) => r.id).join(", ")})`);
+    await table(rows, scale, v.limit === undefined ? undefined : Number(v.limit), (v.backend ?? "auto") as BackendChoice, v.against);
+  }
   else {
-    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B]   [--runs-in DIR]`);
+    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B] [--against ROW]   [--runs-in DIR]`);
     process.exit(2);
   }
 }

@@ -62,6 +62,18 @@ export function formatComparison(rows: readonly SetComparison[]): string {
   return [head, ...body].join("\n");
 }
 
+/**
+ * Several models against one reference, one row each: per set the mean per-image PSNR gap with its 95% interval
+ * (an asterisk where the interval excludes zero). For ablation tables (scripts/run-queue.ts `table --against`).
+ */
+export function formatGapTable(reference: string, rows: readonly { name: string; comparisons: readonly SetComparison[] }[]): string {
+  const sets = rows[0]?.comparisons.map((c) => c.set) ?? [];
+  const head = `| − ${reference} (dB, 95% interval) | ${sets.join(" | ")} |\n|---|${sets.map(() => "---").join("|")}|`;
+  const cell = (p: PairedDifference) =>
+    Number.isNaN(p.lo) ? signed(p.mean, 3) : `${signed(p.mean, 3)} (${signed(p.lo, 3)} … ${signed(p.hi, 3)})${significant(p) ? " *" : ""}`;
+  return [head, ...rows.map((r) => `| ${r.name} | ${r.comparisons.map((c) => cell(c.psnr)).join(" | ")} |`)].join("\n");
+}
+
 export async function compareCommand(argv: string[]): Promise<void> {
   const { values: v } = parseArgs({
     args: argv, strict: true,

@@ -4,7 +4,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { resolve } from "node:path";
 import type { SetResult } from "../../image/evaluate.ts";
-import { compareSets, formatComparison } from "../../train/compare-command.ts";
+import { compareSets, formatComparison, formatGapTable } from "../../train/compare-command.ts";
 import { pairedDifference, regularizedBeta, significant, studentTCdf, studentTQuantile } from "../../train/paired-difference.ts";
 
 setDefaultTimeout(300_000);
@@ -60,6 +60,16 @@ test("compareSets pairs the images by name, whatever their order, and refuses se
   expect(formatComparison([r])).toContain("(includes 0)");
   expect(() => compareSets([set([["a", 30]])], [set([["c", 30]])])).toThrow("Set5/a was evaluated for one model only");
   expect(() => compareSets([set([["a", 30]])], [set([["a", 30], ["b", 1]])])).toThrow("1 images for one model, 2 for the other");
+});
+
+test("formatGapTable: one row per model, per set the gap to the reference with its interval, * where it excludes 0", () => {
+  const ref = [set([["a", 30], ["b", 28], ["c", 29]])];
+  const clear = compareSets([set([["a", 30.2], ["b", 28.3], ["c", 29.25]])], ref); // +0.2, +0.3, +0.25
+  const mixed = compareSets([set([["a", 30.5], ["b", 27.5], ["c", 29]])], ref); // +0.5, −0.5, 0
+  const table = formatGapTable("row 1", [{ name: "4. PISR", comparisons: clear }, { name: "2. init", comparisons: mixed }]).split("\n");
+  expect(table[0]).toBe("| − row 1 (dB, 95% interval) | Set5 |");
+  expect(table[2]).toMatch(/^\| 4\. PISR \| \+0\.250 \(\+0\.1\d\d … \+0\.3\d\d\) \* \|$/);
+  expect(table[3]).toMatch(/^\| 2\. init \| \+0\.000 \(−\d\.\d{3} … \+\d\.\d{3}\) \|$/);
 });
 
 test("`compare`: the shipped baseline against bicubic on two Set5 images; bad input exits 2 with the reason", () => {
