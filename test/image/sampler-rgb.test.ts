@@ -1,40 +1,21 @@
 // The patch sampler in RGB mode (`colour: "rgb"`, for RGB networks): planar [B, 3, p, p] batches with the
 // very patches, augmentations and random draws of the Y mode.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { quantize8, toY } from "../../image/color.ts";
 import { crop, modcrop } from "../../image/crop.ts";
 import { readImage } from "../../image/decode.ts";
-import { writePng } from "../../image/encode.ts";
 import { makeRgbEvalPair } from "../../image/evaluate.ts";
-import { Rng } from "../../image/random.ts";
 import { imresize } from "../../image/resize.ts";
 import { createSampler, type Batch, type SamplerOptions } from "../../image/sampler.ts";
 import { makeImage, type Image } from "../../image/types.ts";
-import { maxAbsDiff } from "./helpers.ts";
+import { maxAbsDiff, textureFolders } from "./helpers.ts";
 
 let tmp: string;
 let dirA: string, dirB: string;
-const texture = (w: number, h: number, c: number, seed: number) => {
-  const rng = new Rng(seed);
-  const d = new Float32Array(w * h * c);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) {
-    d[(y * w + x) * c + k] = 0.5 + 0.3 * Math.sin(x / 3 + y / 7 + 2 * k + seed) + 0.15 * (rng.float() - 0.5);
-  }
-  return makeImage(w, h, c, d);
-};
-
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), "image-sampler-rgb-"));
-  dirA = join(tmp, "a");
-  dirB = join(tmp, "b");
-  mkdirSync(dirA);
-  mkdirSync(dirB);
-  writePng(join(dirA, "one.png"), texture(70, 53, 3, 1));
-  writePng(join(dirA, "two.png"), texture(49, 61, 1, 2)); // greyscale
-  writePng(join(dirB, "three.png"), texture(97, 50, 3, 3));
+  ({ tmp, dirA, dirB } = textureFolders("image-sampler-rgb-", 2)); // a/two.png is greyscale
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

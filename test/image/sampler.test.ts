@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writePng } from "../../image/encode.ts";
 import { readImage } from "../../image/decode.ts";
@@ -10,30 +9,14 @@ import { imresize } from "../../image/resize.ts";
 import { Rng } from "../../image/random.ts";
 import { createSampler, type Batch } from "../../image/sampler.ts";
 import { TRAIN_DIR } from "../../image/paths.ts";
-import { makeImage, makePlane } from "../../image/types.ts";
-import { FIXTURES, maxAbsDiff } from "./helpers.ts";
+import { makePlane } from "../../image/types.ts";
+import { FIXTURES, maxAbsDiff, texture, textureFolders } from "./helpers.ts";
 
 let tmp: string;
 let dirA: string, dirB: string;
-const texture = (w: number, h: number, c: number, seed: number) => {
-  const rng = new Rng(seed);
-  const d = new Float32Array(w * h * c);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) {
-    d[(y * w + x) * c + k] = 0.5 + 0.3 * Math.sin(x / 3 + y / 7 + k + seed) + 0.15 * (rng.float() - 0.5);
-  }
-  return makeImage(w, h, c, d);
-};
-
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), "image-sampler-"));
-  dirA = join(tmp, "a");
-  dirB = join(tmp, "b");
-  mkdirSync(dirA);
-  mkdirSync(dirB);
-  writePng(join(dirA, "one.png"), texture(70, 53, 3, 1));
-  writePng(join(dirA, "two.png"), texture(49, 61, 1, 2));
+  ({ tmp, dirA, dirB } = textureFolders("image-sampler-"));
   copyFileSync(join(FIXTURES, "files", "colour.jpg"), join(dirA, "small.jpg")); // 32x24: too small
-  writePng(join(dirB, "three.png"), texture(97, 50, 3, 3));
   mkdirSync(join(tmp, "empty"));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
