@@ -9,11 +9,3 @@ fn flat_id(wg: vec3u, groups: vec3u, local: u32, size: u32) -> u32 {
 fn grid_stride(groups: vec3u, size: u32) -> u32 {
   return groups.x * groups.y * size;
 }
-
-// Sum of a workgroup's 256 partial sums, by the one thread that calls it after a barrier: on CPU
-// implementations every barrier of a tree reduction costs more than these adds (bench/NOTES.md, entry 13).
-fn sum_partials(partials: ptr<workgroup, array<f32, 256>>) -> f32 {
-  var t = 0.0;
-  for (var i = 0u; i < 256u; i++) { t += (*partials)[i]; }
-  return t;
-}

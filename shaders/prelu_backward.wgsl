@@ -10,9 +10,7 @@ struct Params { n: u32, planes: u32, C: u32, plane: u32, chunks: u32 }
 @group(0) @binding(4) var<storage, read_write> dx: array<T>;
 @group(0) @binding(5) var<storage, read_write> dslope_part: array<f32>;
 
-var<workgroup> partial: array<f32, 256>;
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(REDUCE_THREADS)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
   let c = wg.x;
   let chunk = wg.y;
@@ -21,7 +19,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   for (var k = chunk * p.C + c; k < p.planes; k += p.chunks * p.C) {
     let base = k * p.plane;
     let end = min(p.n, base + p.plane);
-    for (var i = base + li; i < end; i += 256u) {
+    for (var i = base + li; i < end; i += REDUCE_THREADS) {
       let v = x[i];
       let g = dy[i];
       let positive = v > T(0.0);
@@ -31,5 +29,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   }
   partial[li] = total(acc);
   workgroupBarrier();
-  if (li == 0u) { dslope_part[c * p.chunks + chunk] = sum_partials(&partial); }
+  if (li == 0u) { dslope_part[c * p.chunks + chunk] = sum_partials(); }
 }

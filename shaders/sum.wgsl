@@ -1,19 +1,18 @@
 // Sum over a subset of the 4 axes (p.mask bit i set = axis i reduced), times p.scale.
-// Workgroup g reduces chunk (g mod chunks) of output (g div chunks); its 256 threads each walk a contiguous
-// stretch of the reduced elements with an odometer over the reduced axes (divisions only to find the start,
-// none per element), then one thread adds their partial sums. With several chunks per output the host sums the partials again.
+// Workgroup g reduces chunk (g mod chunks) of output (g div chunks); its REDUCE_THREADS threads each walk a
+// contiguous stretch of the reduced elements with an odometer over the reduced axes (divisions only to find the
+// start, none per element), then one thread adds their partial sums. With several chunks per output the host
+// sums the partials again.
 struct Params { outputs: u32, count: u32, mask: u32, scale: f32, d0: u32, d1: u32, d2: u32, d3: u32, chunks: u32, chunk_len: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-var<workgroup> partial: array<f32, 256>;
-
 fn reduced(k: u32) -> bool {
   return (p.mask & (1u << k)) != 0u;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(REDUCE_THREADS)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
   let g = wg.y * groups.x + wg.x;
   let o = g / p.chunks;
@@ -23,7 +22,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   if (o < p.outputs) {
     let lo = (g % p.chunks) * p.chunk_len;
     let hi = min(p.count, lo + p.chunk_len);
-    let per = (hi - lo + 255u) / 256u;
+    let per = (hi - lo + REDUCE_THREADS - 1u) / REDUCE_THREADS;
     let start = lo + li * per;
     let end = min(hi, start + per);
     if (start < end) {
@@ -55,5 +54,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   }
   partial[li] = acc;
   workgroupBarrier();
-  if (li == 0u && o < p.outputs) { y[g] = sum_partials(&partial) * p.scale; }
+  if (li == 0u && o < p.outputs) { y[g] = sum_partials() * p.scale; }
 }

@@ -3,6 +3,7 @@ import preluWgsl from "../../../shaders/prelu.wgsl" with { type: "text" };
 import { sizeOf, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
 import { elementType } from "./element-type.ts";
+import { partialsPrelude, REDUCE_THREADS } from "./partials.ts";
 import { sum } from "./reduce.ts";
 
 /** Elements per run when one slope is shared (runs are then only a unit of work). */
@@ -21,11 +22,14 @@ function runs(shape: Shape4, perChannel: boolean): { n: number; planes: number; 
   return { ...r, n: r.n / type.width, plane: r.plane / type.width, type };
 }
 
+/** The forward walks the runs as the backward does, with as many threads (bench/NOTES.md, entry 38). */
+const FORWARD_THREADS = `const THREADS: u32 = ${REDUCE_THREADS}u;\n`;
+
 export function prelu(rt: GpuRuntime, x: GPUBuffer, shape: Shape4, slope: GPUBuffer, perChannel: boolean): GPUBuffer {
   const r = runs(shape, perChannel);
   const y = rt.acquire(sizeOf(shape));
   rt.dispatch({
-    key: `prelu${r.type.key}`, code: r.type.code + preluWgsl, params: new Params().u32(r.n, r.planes, r.C, r.plane), buffers: [x, slope, y],
+    key: `prelu${r.type.key}`, code: r.type.code + FORWARD_THREADS + preluWgsl, params: new Params().u32(r.n, r.planes, r.C, r.plane), buffers: [x, slope, y],
     workgroups: rt.elementwiseGrid(r.n),
   });
   return y;
@@ -39,7 +43,7 @@ export function preluBackward(
   const chunks = Math.max(1, Math.min(Math.ceil(64 / r.C), r.planes / r.C));
   const dx = rt.acquire(sizeOf(shape)), parts = rt.acquire(r.C * chunks);
   rt.dispatch({
-    key: `prelu_backward${r.type.key}`, code: r.type.code + preluBackwardWgsl, params: new Params().u32(r.n, r.planes, r.C, r.plane, chunks), buffers: [x, slope, dy, dx, parts],
+    key: `prelu_backward${r.type.key}`, code: r.type.code + partialsPrelude + preluBackwardWgsl, params: new Params().u32(r.n, r.planes, r.C, r.plane, chunks), buffers: [x, slope, dy, dx, parts],
     workgroups: [r.C, chunks, 1],
   });
   if (chunks === 1) return { dx, dslope: parts };

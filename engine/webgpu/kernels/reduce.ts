@@ -3,6 +3,7 @@ import sumOuterInnerWgsl from "../../../shaders/sum_outer_inner.wgsl" with { typ
 import { sizeOf, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
 import { elementType } from "./element-type.ts";
+import { partialsPrelude } from "./partials.ts";
 
 /** Reduced elements below which one workgroup per output suffices. */
 const CHUNK = 16384;
@@ -31,7 +32,7 @@ export function sum(rt: GpuRuntime, x: GPUBuffer, shape: Shape4, axes: readonly 
   const count = sizeOf(shape.filter((_, i) => axes[i]));
   const mask = axes.reduce((m, on, i) => (on ? m | (1 << i) : m), 0);
   return chunked(rt, outputs, count, scale, (chunks, chunkLen, first) => ({
-    key: "sum", code: sumWgsl, params: new Params().u32(outputs, count, mask).f32(first).u32(...shape, chunks, chunkLen), buffers: [x],
+    key: "sum", code: partialsPrelude + sumWgsl, params: new Params().u32(outputs, count, mask).f32(first).u32(...shape, chunks, chunkLen), buffers: [x],
   }));
 }
 
@@ -61,6 +62,6 @@ function sumOuterInner(rt: GpuRuntime, x: GPUBuffer, { R1, K, R2 }: { R1: number
   const type = elementType(R2 % 4 === 0);
   const r2 = R2 / type.width;
   return chunked(rt, K, R1 * r2, scale, (chunks, chunkLen, first) => ({
-    key: `sum_outer_inner${type.key}`, code: type.code + sumOuterInnerWgsl, params: new Params().u32(K, R1, r2).f32(first).u32(chunks, chunkLen), buffers: [x],
+    key: `sum_outer_inner${type.key}`, code: type.code + partialsPrelude + sumOuterInnerWgsl, params: new Params().u32(K, R1, r2).f32(first).u32(chunks, chunkLen), buffers: [x],
   }));
 }
