@@ -50,10 +50,38 @@ export function command(row: Row, resume: boolean): string[] {
   return resume ? ["train/cli.ts", row.stage, "--resume", row.dir] : ["train/cli.ts", row.stage, ...row.args, "--out", row.dir];
 }
 
+/**
+ * How fast a run has lately been training: the trainer's smoothed iterations per second on the last step it logged
+ * (a line still being written is skipped), or null before any.
+ */
+export function recentRate(dir: string): number | null {
+  const path = inRepo(join(dir, "metrics.jsonl"));
+  if (!existsSync(path)) return null;
+  const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+  for (let i = lines.length - 1; i >= Math.max(0, lines.length - 50); i--) {
+    try {
+      const rate = (JSON.parse(lines[i]!) as { it_s?: unknown }).it_s;
+      if (typeof rate === "number" && rate > 0) return rate;
+    } catch {
+      // a partial line at the end of a run in training
+    }
+  }
+  return null;
+}
+
+/** A duration for people: "2 h 05 min", "12 min", "< 1 min". */
+export function formatDuration(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 1) return "< 1 min";
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
 export async function plan(rows: readonly Row[]): Promise<void> {
   for (const row of rows) {
     const p = await progress(row.dir);
-    const state = p.total === null ? "not started" : p.done === p.total ? "complete" : `${p.done} / ${p.total}`;
+    const rate = p.total !== null && p.done < p.total ? recentRate(row.dir) : null;
+    const eta = rate ? ` (${rate.toFixed(2)} it/s lately: ≈ ${formatDuration((p.total! - p.done) / rate)} left at that pace)` : "";
+    const state = p.total === null ? "not started" : p.done === p.total ? "complete" : `${p.done} / ${p.total}${eta}`;
     const waits = row.needs && !(await isComplete(row.needs)) ? ` (waits for ${row.needs})` : "";
     console.log(`${row.id.padEnd(12)} ${row.label}: ${state}${waits}\n             bun ${command(row, false).join(" ")}`);
   }

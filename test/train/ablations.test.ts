@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROWS } from "../../scripts/ablations.ts";
 import { STAGES } from "../../scripts/reproduce-x4.ts";
-import { command, isComplete, progress, type Row, runQueue } from "../../scripts/run-queue.ts";
+import { command, formatDuration, isComplete, progress, recentRate, type Row, runQueue } from "../../scripts/run-queue.ts";
 import { saveCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig } from "../../train/config.ts";
 import { writeSet5Crops } from "./set5-crops.ts";
@@ -66,6 +66,21 @@ test("progress: nothing for a missing run, the resume state's step against the s
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("recentRate: the trainer's it/s on the last complete line of metrics.jsonl; formatDuration for people", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ablation-rate-"));
+  try {
+    expect(recentRate(dir)).toBeNull();
+    const lines = [{ step: 1, loss: 1 }, { step: 2, it_s: 0.5 }, { step: 3, it_s: 0.97 }, { step: 1000, val_psnr: 29 }].map((l) => JSON.stringify(l));
+    writeFileSync(join(dir, "metrics.jsonl"), lines.join("\n") + '\n{"step":4,"it_s":1.');
+    expect(recentRate(dir)).toBe(0.97); // the partial last line is skipped, and so is the validation line
+    writeFileSync(join(dir, "metrics.jsonl"), JSON.stringify({ step: 1, loss: 1 }) + "\n");
+    expect(recentRate(dir)).toBeNull();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect([formatDuration(20), formatDuration(12 * 60 + 10), formatDuration(2 * 3600 + 5 * 60), formatDuration(3599)]).toEqual(["< 1 min", "12 min", "2 h 05 min", "1 h 00 min"]);
 });
 
 test("runQueue trains the rows in order, a student only once its teacher is complete, and skips finished rows", async () => {
