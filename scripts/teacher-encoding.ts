@@ -17,6 +17,7 @@ import { writePng } from "../image/encode.ts";
 import { psnr } from "../image/metrics.ts";
 import { imresize } from "../image/resize.ts";
 import { makePlane, type Plane } from "../image/types.ts";
+import { die, scaleOption } from "../train/cli-args.ts";
 import { loadModel } from "../train/models-io.ts";
 
 async function main(argv: string[]): Promise<void> {
@@ -26,11 +27,10 @@ async function main(argv: string[]): Promise<void> {
     console.error("usage: bun scripts/teacher-encoding.ts TEACHER.safetensors IMAGE OUT_PREFIX [--backend B] [--scale N]");
     process.exit(2);
   }
-  if (!existsSync(teacherPath)) fail(`${teacherPath}: no such teacher checkpoint`);
-  if (!existsSync(imagePath)) fail(`${imagePath}: no such image`);
+  if (!existsSync(teacherPath)) die(`${teacherPath}: no such teacher checkpoint`);
+  if (!existsSync(imagePath)) die(`${imagePath}: no such image`);
   // a checkpoint converted from the official code has no header to say its factor
-  const scale = v.scale === undefined ? undefined : Number(v.scale);
-  if (scale !== undefined && ![2, 3, 4].includes(scale)) fail(`--scale must be 2, 3 or 4, got ${v.scale}`);
+  const scale = scaleOption(v.scale);
   const backend = await createBackend((v.backend ?? "auto") as BackendChoice);
   try {
     const { model } = await loadModel(teacherPath, backend, "teacher", { scale });
@@ -84,9 +84,4 @@ export function stretched(p: Plane, lo: number, hi: number): Plane {
   return makePlane(p.width, p.height, p.data.map((v) => (v - lo) / span));
 }
 
-function fail(message: string): never {
-  console.error(`error: ${message}`);
-  process.exit(2);
-}
-
-if (import.meta.main) await main(process.argv.slice(2)).catch((e: Error) => fail(e.message));
+if (import.meta.main) await main(process.argv.slice(2)).catch((e: Error) => die(e.message));

@@ -12,6 +12,13 @@ export function num(v: string | undefined, name: string, fallback: number): numb
   return n;
 }
 
+/** The optional --scale flag: 2, 3 or 4 (or absent: undefined). */
+export function scaleOption(v: string | undefined): number | undefined {
+  const scale = v === undefined ? undefined : num(v, "scale", 0);
+  if (scale !== undefined && ![2, 3, 4].includes(scale)) die(`--scale must be 2, 3 or 4, got ${v}`);
+  return scale;
+}
+
 /** A flag that must be a positive integer (or absent: undefined). */
 export function positiveInt(v: string | undefined, name: string, what = ""): number | undefined {
   if (v === undefined) return undefined;

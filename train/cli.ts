@@ -7,9 +7,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { BackendChoice } from "../engine/init.ts";
 import { BENCHMARK_DIR, TRAIN_DIR } from "../image/paths.ts";
-import { die, num, positiveInt } from "./cli-args.ts";
+import { die, num, positiveInt, scaleOption } from "./cli-args.ts";
 import { defaultConfig, epochsForSteps, totalSteps, type TrainConfig, withDefaults } from "./config.ts";
-import { evaluateModel, formatTable, resolveSets } from "./evaluate-model.ts";
+import { evaluateModel, formatTable, resolveSets, setName } from "./evaluate-model.ts";
 import { recordedTable, shippedRows, upscaleSample } from "./results.ts";
 import { UPSCALE_HELP, upscaleCommand } from "./upscale-command.ts";
 import { compareCommand } from "./compare-command.ts";
@@ -183,13 +183,12 @@ async function evalCommand(argv: string[]): Promise<void> {
     console.error(HELP.eval);
     die("eval needs --model CKPT or --model bicubic");
   }
-  const scale = v.scale === undefined ? undefined : num(v.scale, "scale", 0);
-  if (scale !== undefined && ![2, 3, 4].includes(scale)) die(`--scale must be 2, 3 or 4, got ${v.scale}`);
+  const scale = scaleOption(v.scale);
   const limit = positiveInt(v.limit, "limit", " (images per set)");
   const results = await evaluateModel(v.model, resolveSets(v.sets), scale, (v.backend ?? "auto") as BackendChoice, limit);
   console.log(formatTable([{ name: v.model, results }]));
   if (v.csv) {
-    const lines = ["set,image,psnr,ssim", ...results.flatMap((s) => s.images.map((i) => `${s.folder.split("/").pop()},${i.name},${i.psnr},${i.ssim}`))];
+    const lines = ["set,image,psnr,ssim", ...results.flatMap((s) => s.images.map((i) => `${setName(s)},${i.name},${i.psnr},${i.ssim}`))];
     writeFileSync(v.csv, lines.join("\n") + "\n");
   }
 }

@@ -5,8 +5,8 @@
 import { parseArgs } from "node:util";
 import type { BackendChoice } from "../engine/init.ts";
 import type { SetResult } from "../image/evaluate.ts";
-import { die, num, positiveInt } from "./cli-args.ts";
-import { evaluateModel, resolveSets } from "./evaluate-model.ts";
+import { die, positiveInt, scaleOption } from "./cli-args.ts";
+import { evaluateModel, resolveSets, setName } from "./evaluate-model.ts";
 import { type PairedDifference, pairedDifference, significant } from "./paired-difference.ts";
 
 export const COMPARE_HELP = `usage: bun train/cli.ts compare --model A --against B [options]
@@ -33,7 +33,7 @@ export function compareSets(a: readonly SetResult[], b: readonly SetResult[]): S
   if (a.length !== b.length) throw new Error(`compare: ${a.length} sets against ${b.length}`);
   return a.map((sa, k) => {
     const sb = b[k];
-    const set = sa.folder.split("/").pop()!;
+    const set = setName(sa);
     const byName = new Map(sb.images.map((i) => [i.name, i]));
     const pairs = sa.images.map((i) => {
       const j = byName.get(i.name);
@@ -50,13 +50,14 @@ export function compareSets(a: readonly SetResult[], b: readonly SetResult[]): S
 }
 
 const signed = (v: number, digits: number) => (v >= 0 ? "+" : "−") + Math.abs(v).toFixed(digits);
+const between = (p: PairedDifference) => `${signed(p.lo, 3)} … ${signed(p.hi, 3)}`;
 
 /** The comparison as a Markdown table. */
 export function formatComparison(rows: readonly SetComparison[]): string {
   const head = "| set | images | A (dB) | B (dB) | A − B (dB) | 95% interval | A better on | SSIM A − B |\n|---|---:|---:|---:|---:|---|---:|---:|";
   const body = rows.map((r) => {
     const p = r.psnr;
-    const interval = Number.isNaN(p.lo) ? "— (one image)" : `${signed(p.lo, 3)} … ${signed(p.hi, 3)}${significant(p) ? "" : " (includes 0)"}`;
+    const interval = Number.isNaN(p.lo) ? "— (one image)" : `${between(p)}${significant(p) ? "" : " (includes 0)"}`;
     return `| ${r.set} | ${p.n} | ${r.a.psnr.toFixed(2)} | ${r.b.psnr.toFixed(2)} | ${signed(p.mean, 3)} | ${interval} | ${p.wins} / ${p.n} | ${signed(r.ssim.mean, 4)} |`;
   });
   return [head, ...body].join("\n");
@@ -70,7 +71,7 @@ export function formatGapTable(reference: string, rows: readonly { name: string;
   const sets = rows[0]?.comparisons.map((c) => c.set) ?? [];
   const head = `| − ${reference} (dB, 95% interval) | ${sets.join(" | ")} |\n|---|${sets.map(() => "---").join("|")}|`;
   const cell = (p: PairedDifference) =>
-    Number.isNaN(p.lo) ? signed(p.mean, 3) : `${signed(p.mean, 3)} (${signed(p.lo, 3)} … ${signed(p.hi, 3)})${significant(p) ? " *" : ""}`;
+    Number.isNaN(p.lo) ? signed(p.mean, 3) : `${signed(p.mean, 3)} (${between(p)})${significant(p) ? " *" : ""}`;
   return [head, ...rows.map((r) => `| ${r.name} | ${r.comparisons.map((c) => cell(c.psnr)).join(" | ")} |`)].join("\n");
 }
 
@@ -85,8 +86,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     console.error(COMPARE_HELP);
     die("compare needs --model A and --against B (checkpoints or \"bicubic\")");
   }
-  const given = v.scale === undefined ? undefined : num(v.scale, "scale", 0);
-  if (given !== undefined && ![2, 3, 4].includes(given)) die(`--scale must be 2, 3 or 4, got ${v.scale}`);
+  const given = scaleOption(v.scale);
   const limit = positiveInt(v.limit, "limit", " (images per set)");
   const sets = resolveSets(v.sets);
   if (v.model === "bicubic" && v.against === "bicubic" && given === undefined) die("compare: bicubic against bicubic needs --scale");

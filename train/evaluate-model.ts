@@ -21,9 +21,14 @@ export function resolveSets(spec: string | undefined): string[] {
   return names.map(path).map((p) => (existsSync(p) ? p : die(`benchmark folder not found: ${p}`)));
 }
 
+/** A set's name: its folder's. */
+export function setName(r: SetResult): string {
+  return r.folder.split("/").pop()!;
+}
+
 /** One row per model, one column of PSNR / SSIM per set. */
 export function formatTable(rows: { name: string; results: SetResult[] }[]): string {
-  const sets = rows[0]?.results.map((r) => r.folder.split("/").pop()!) ?? [];
+  const sets = rows[0]?.results.map(setName) ?? [];
   const head = `| model | ${sets.join(" | ")} |\n|---|${sets.map(() => "---").join("|")}|`;
   const body = rows.map((r) => `| ${r.name} | ${r.results.map((s) => `${s.psnr.toFixed(2)} / ${s.ssim.toFixed(4)}`).join(" | ")} |`);
   return [head, ...body].join("\n");

@@ -13,7 +13,7 @@ import { formatForPath, writeImage } from "../image/encode.ts";
 import { listImages } from "../image/files.ts";
 import { imresize } from "../image/resize.ts";
 import type { Image } from "../image/types.ts";
-import { die, num, positiveInt } from "./cli-args.ts";
+import { die, positiveInt, scaleOption } from "./cli-args.ts";
 import { upscaleImage } from "../infer/upscale.ts";
 import { loadModel } from "./models-io.ts";
 import { defaultWeights } from "./shipped.ts";
@@ -98,8 +98,7 @@ export async function upscaleCommand(argv: string[]): Promise<void> {
   const tile = positiveInt(v.tile, "tile", " (LR pixels)");
   const quality = positiveInt(v.quality, "quality");
   if (quality !== undefined && quality > 100) die(`--quality must be from 1 to 100, got ${v.quality}`);
-  const scaleFlag = v.scale === undefined ? undefined : num(v.scale, "scale", 0);
-  if (scaleFlag !== undefined && ![2, 3, 4].includes(scaleFlag)) die(`--scale must be 2, 3 or 4, got ${v.scale}`);
+  const scaleFlag = scaleOption(v.scale);
   const jobs = plan(v.input, v.output, Boolean(v.overwrite));
 
   let modelPath = v.model;
