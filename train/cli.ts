@@ -65,7 +65,8 @@ run "bun train/cli.ts <command> --help" for its options`,
   upscale: UPSCALE_HELP,
   results: `usage: bun train/cli.ts results [--sets DIR,DIR… | names] [--sample IMAGE] [--out DIR] [--backend B] [--limit N]
   evaluates bicubic and the shipped ×4 baseline and PISR student (weights/) on Set5, Set14, B100, Urban100 (the
-  table of RESULTS.md, recomputed), and upscales --sample [Set14/comic.png] with each into --out [runs/results-x4]`,
+  table of RESULTS.md, recomputed), and upscales --sample [Set14/comic.png] with each into --out [runs/results-x4],
+  each upscale by itself and all side by side (bicubic, the models, the original)`,
   pipeline: `usage: bun train/cli.ts pipeline [--scale N] [--steps N] [--patch N] [--batch N] [--out DIR] [--backend B] [--train DIR…]
   trains teacher, student and baseline for --steps each [200] (HR patch 64, batch 8: minutes on a CPU-only machine) and prints the PSNR/SSIM table on the benchmark sets`,
 };

@@ -13,6 +13,7 @@ import { writePng } from "../image/encode.ts";
 import type { SetResult } from "../image/evaluate.ts";
 import { psnr } from "../image/metrics.ts";
 import { REPO_ROOT } from "../image/paths.ts";
+import { sideBySide } from "../image/montage.ts";
 import { imresize } from "../image/resize.ts";
 import type { Image } from "../image/types.ts";
 import { upscaleImage } from "../infer/upscale.ts";
@@ -48,7 +49,8 @@ export function recordedTable(path = join(REPO_ROOT, "RESULTS.md")): string | nu
 
 /**
  * One picture at ×scale: its bicubic LR (the input), the bicubic and network upscales, and the ground truth,
- * as PNGs in `out`; returns each file with its Y-PSNR against the ground truth.
+ * as PNGs in `out`, and all of them side by side (bicubic, each model in order, ground truth) in one more;
+ * returns each file with its Y-PSNR against the ground truth.
  */
 export async function upscaleSample(
   sample: string, scale: number, models: [string, string][], out: string, backendChoice: BackendChoice,
@@ -60,10 +62,12 @@ export async function upscaleSample(
   const hrY = toY(hr);
   const yOf = (img: Image) => (img.channels === 1 ? img : splitChannels(rgbToYcbcr(img))[0]);
   const written: { file: string; psnr: number | null }[] = [];
+  const upscales: Image[] = [];
   const save = (name: string, img: Image, measured: boolean) => {
     const file = join(out, `${stem}-${name}.png`);
     writePng(file, img);
     written.push({ file, psnr: measured ? psnr(yOf(img), hrY, { shave: scale, quantize: true }) : null });
+    if (measured) upscales.push(img);
   };
   save("lr", lr, false);
   save("hr", hr, false);
@@ -78,5 +82,6 @@ export async function upscaleSample(
   } finally {
     backend.destroy();
   }
+  save(`x${scale}-side-by-side`, sideBySide([...upscales, hr]), false);
   return written;
 }

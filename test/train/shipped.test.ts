@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createUpscaler } from "../../embed/index.ts";
 import { SHIPPED_WEIGHTS_BASE64, SHIPPED_WEIGHTS_FILE } from "../../embed/shipped-weights.ts";
+import { crop } from "../../image/crop.ts";
+import { readImage } from "../../image/decode.ts";
 import { BENCHMARK_DIR } from "../../image/paths.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
 import { evaluateModel } from "../../train/evaluate-model.ts";
@@ -68,6 +70,12 @@ describe("shipped ×4 weights", () => {
       expect(stdout).toMatch(/\| bicubic \| \d+\.\d\d \/ 0\.\d{4} \|/);
       for (const kind of shipped) expect(stdout).toContain(kind === "student" ? "FSRCNN PISR student" : "FSRCNN baseline");
       for (const f of ["comic-lr.png", "comic-hr.png", "comic-x4-bicubic.png", ...shipped.map((k) => `comic-x4-${k}.png`)]) expect(existsSync(join(out, f))).toBe(true);
+      // bicubic, each shipped model, the ground truth: panels of the picture's size, 8 columns apart
+      const hr = readImage(join(out, "comic-hr.png")), panels = readImage(join(out, "comic-x4-side-by-side.png"));
+      const n = shipped.length + 2;
+      expect([panels.width, panels.height]).toEqual([n * hr.width + 8 * (n - 1), hr.height]);
+      const right = n * hr.width + 8 * (n - 1) - hr.width;
+      expect(Array.from(crop(panels, right, 0, hr.width, hr.height).data)).toEqual(Array.from(hr.data));
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
