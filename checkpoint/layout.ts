@@ -17,7 +17,8 @@ export interface CheckpointLayout {
 }
 
 const NET = "backbone.network.";
-const ESTIMATOR = "vid_module_dict.";
+/** Names of the VID estimator's tensors (training-only: a student loads without them). */
+export const ESTIMATOR_PREFIX = "vid_module_dict.";
 const FIRST = `${NET}feature_extraction.0.0.weight`;
 
 /**
@@ -38,7 +39,7 @@ export function checkpointLayout(tensors: Tensors, metadata: Record<string, stri
   if (architecture === undefined) {
     if (!tensors.has(FIRST)) return null;
     const names = [...tensors.keys()];
-    architecture = names.some((n) => n.startsWith(`${NET}encoder.`)) ? "teacher" : names.some((n) => n.startsWith(ESTIMATOR)) ? "student" : "baseline";
+    architecture = names.some((n) => n.startsWith(`${NET}encoder.`)) ? "teacher" : names.some((n) => n.startsWith(ESTIMATOR_PREFIX)) ? "student" : "baseline";
   } else if (!["teacher", "student", "baseline"].includes(architecture)) {
     fail(`unknown architecture ${JSON.stringify(architecture)} in the checkpoint header (expected teacher, student or baseline)`);
   }
@@ -80,9 +81,9 @@ export function checkpointLayout(tensors: Tensors, metadata: Record<string, stri
  */
 export async function loadWeights(model: PisrModel, tensors: Tensors): Promise<void> {
   const names = [...tensors.keys()];
-  if (!model.vid || names.some((n) => n.startsWith(ESTIMATOR))) return model.loadStateDict(tensors);
+  if (!model.vid || names.some((n) => n.startsWith(ESTIMATOR_PREFIX))) return model.loadStateDict(tensors);
   const own = new Set(model.namedParameters().map(([n]) => n));
-  for (const name of own) if (!name.startsWith(ESTIMATOR) && !tensors.has(name)) throw new Error(`state dict has no entry for parameter "${name}"`);
+  for (const name of own) if (!name.startsWith(ESTIMATOR_PREFIX) && !tensors.has(name)) throw new Error(`state dict has no entry for parameter "${name}"`);
   for (const name of names) if (!own.has(name)) throw new Error(`state dict entry "${name}" matches no parameter`);
   await model.loadStateDict(tensors, { strict: false });
 }

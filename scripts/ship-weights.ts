@@ -4,12 +4,17 @@
 // embed/shipped-weights.ts, the default weights of createUpscaler() (Bun, Node and the browser bundle).
 //
 //   bun scripts/ship-weights.ts runs/x4/student --as student [--backend auto|webgpu|cpu]
+//   bun scripts/ship-weights.ts RUN_DIR --as KIND --out FILE   # write FILE instead; weights/ and embed/ untouched
 //   bun scripts/ship-weights.ts --embed-only        # regenerate embed/shipped-weights.ts from weights/
+//
+// A run stopped before its last scheduled iteration is refused (--unfinished ships it anyway, and its header
+// says how far it got). A student ships without its VID estimator: that only served training.
 
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BackendChoice } from "../engine/init.ts";
+import { ESTIMATOR_PREFIX } from "../checkpoint/layout.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { evaluateModel } from "../train/evaluate-model.ts";
@@ -44,7 +49,7 @@ ${lines.map((l) => `  ${JSON.stringify(l)}`).join(" +\n")};
 if (import.meta.main) {
   const { values: v, positionals } = parseArgs({
     args: process.argv.slice(2), allowPositionals: true, strict: true,
-    options: { as: { type: "string" }, backend: { type: "string" }, "embed-only": { type: "boolean" } },
+    options: { as: { type: "string" }, backend: { type: "string" }, out: { type: "string" }, unfinished: { type: "boolean" }, "embed-only": { type: "boolean" } },
   });
   if (!v["embed-only"]) {
     const run = positionals[0] ?? die("usage: bun scripts/ship-weights.ts RUN_DIR --as student|baseline|teacher");
@@ -54,7 +59,10 @@ if (import.meta.main) {
     const cfg = withDefaults(JSON.parse(readFileSync(join(run, "config.json"), "utf8")));
     const ckpt = await loadCheckpoint(join(run, "last.safetensors"));
     if (ckpt.metadata.architecture !== kind) die(`${run} holds a ${ckpt.metadata.architecture}, not a ${kind}`);
-    const steps = Number(ckpt.metadata.step);
+    const steps = Number(ckpt.metadata.step), scheduled = cfg.epochs * cfg.itersPerEpoch;
+    if (steps < scheduled && !v.unfinished) {
+      die(`${run}/last.safetensors is at iteration ${steps} of the ${scheduled} its config schedules: ship a finished run (--unfinished ships it anyway)`);
+    }
     const sessions = existsSync(join(run, "sessions.jsonl"))
       ? readFileSync(join(run, "sessions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { commit: string; cpu: string; backend: string })
       : [];
@@ -67,19 +75,21 @@ if (import.meta.main) {
       ...ckpt.metadata,
       shipped_as: kind,
       iterations: String(steps),
-      scheduled_iterations: String(cfg.epochs * cfg.itersPerEpoch),
+      scheduled_iterations: String(scheduled),
       recipe: JSON.stringify({ ...recipe, train: trainDirs.map((d) => basename(d)) }),
       trained_with: JSON.stringify([...new Set(sessions.map((s) => `${s.commit} on ${s.cpu} (${s.backend.split(",")[0]})`))]),
     };
     delete meta.config; // the run's full config (with local paths) is replaced by the recipe above
-    const target = shippedFile(kind, cfg.scale);
+    const target = v.out ?? shippedFile(kind, cfg.scale);
     if (kind !== "teacher") {
       const [set5] = await evaluateModel(join(run, "last.safetensors"), [join(BENCHMARK_DIR, "Set5")], cfg.scale, (v.backend ?? "auto") as BackendChoice);
       meta.set5_psnr = set5.psnr.toFixed(3);
       meta.set5_ssim = set5.ssim.toFixed(4);
     }
-    await saveCheckpoint(target, ckpt.tensors, meta);
+    const tensors = kind === "student" ? new Map([...ckpt.tensors].filter(([name]) => !name.startsWith(ESTIMATOR_PREFIX))) : ckpt.tensors;
+    await saveCheckpoint(target, tensors, meta);
     console.log(`shipped ${run} (${steps} iterations${meta.set5_psnr ? `, Set5 ${meta.set5_psnr} dB` : ""}) as ${target}`);
+    if (v.out) process.exit(0);
   }
   console.log(`embed/shipped-weights.ts now holds ${writeEmbedModule()}`);
 }
