@@ -17,16 +17,12 @@ import type { BackendChoice } from "../engine/init.ts";
 import { ESTIMATOR_PREFIX } from "../checkpoint/layout.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
+import { die } from "../train/cli-args.ts";
 import { evaluateModel } from "../train/evaluate-model.ts";
 import { withDefaults } from "../train/config.ts";
 import { defaultWeights, shippedFile, type ShippedKind } from "../train/shipped.ts";
 
 const EMBED_MODULE = join(REPO_ROOT, "embed", "shipped-weights.ts");
-
-function die(msg: string): never {
-  console.error(`error: ${msg}`);
-  process.exit(2);
-}
 
 /** embed/shipped-weights.ts: the default ×4 checkpoint as base64, so every runtime and bundle has it. */
 export function writeEmbedModule(): string {
@@ -89,7 +85,7 @@ if (import.meta.main) {
     const tensors = kind === "student" ? new Map([...ckpt.tensors].filter(([name]) => !name.startsWith(ESTIMATOR_PREFIX))) : ckpt.tensors;
     await saveCheckpoint(target, tensors, meta);
     console.log(`shipped ${run} (${steps} iterations${meta.set5_psnr ? `, Set5 ${meta.set5_psnr} dB` : ""}) as ${target}`);
-    if (v.out) process.exit(0);
   }
-  console.log(`embed/shipped-weights.ts now holds ${writeEmbedModule()}`);
+  // --out ships outside weights/, so the embedded default stays as it is
+  if (!v.out) console.log(`embed/shipped-weights.ts now holds ${writeEmbedModule()}`);
 }
