@@ -12,6 +12,7 @@ import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { compareSets, formatGapTable } from "../train/compare-command.ts";
 import { evaluateModel, formatTable } from "../train/evaluate-model.ts";
+import { recordedEvaluation } from "../train/evaluation-record.ts";
 import { totalSteps, withDefaults } from "../train/config.ts";
 
 export interface Row {
@@ -123,7 +124,8 @@ export async function runQueue(rows: readonly Row[], only: Set<string> | null): 
 }
 
 /**
- * PSNR/SSIM (×scale, the four benchmark sets) of the complete rows that are not teachers, as a Markdown table;
+ * PSNR/SSIM (×scale, the four benchmark sets) of the complete rows that are not teachers, as a Markdown table
+ * (each row's numbers kept in its run directory's evaluation.json and reused while its final checkpoint is unchanged);
  * with `against` (a row id), then every other complete row's per-image gap to that row (train/compare-command.ts).
  */
 export async function table(rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice, against?: string): Promise<void> {
@@ -131,7 +133,9 @@ export async function table(rows: readonly Row[], scale: number, limit: number |
   const done: { id: string; name: string; results: Awaited<ReturnType<typeof evaluateModel>> }[] = [];
   for (const row of rows) {
     if (row.stage === "teacher" || !(await isComplete(row.dir))) continue;
-    done.push({ id: row.id, name: `${row.id}. ${row.label}`, results: await evaluateModel(inRepo(join(row.dir, "last.safetensors")), sets, scale, backend, limit) });
+    const checkpoint = inRepo(join(row.dir, "last.safetensors"));
+    const { results } = await recordedEvaluation(inRepo(row.dir), checkpoint, sets, scale, limit, (missing) => evaluateModel(checkpoint, missing, scale, backend, limit));
+    done.push({ id: row.id, name: `${row.id}. ${row.label}`, results });
   }
   if (!done.length) return console.log("no row is complete yet (plan lists them)");
   console.log(formatTable(done));
