@@ -11,6 +11,7 @@ import type { BackendChoice } from "../engine/init.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { compareSets, formatGapTable } from "../train/compare-command.ts";
+import { die, positiveInt } from "../train/cli-args.ts";
 import { evaluateModel, formatTable } from "../train/evaluate-model.ts";
 import { recordedEvaluation } from "../train/evaluation-record.ts";
 import { totalSteps, withDefaults } from "../train/config.ts";
@@ -126,9 +127,9 @@ export async function runQueue(rows: readonly Row[], only: Set<string> | null): 
 /**
  * PSNR/SSIM (×scale, the four benchmark sets) of the complete rows that are not teachers, as a Markdown table
  * (each row's numbers kept in its run directory's evaluation.json and reused while its final checkpoint is unchanged);
- * with `against` (a row id), then every other complete row's per-image gap to that row (train/compare-command.ts).
+ * with `against` (row ids), then for each of them every other complete row's per-image gap to it (train/compare-command.ts).
  */
-export async function table(rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice, against?: string): Promise<void> {
+export async function table(rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice, against?: string[]): Promise<void> {
   const sets = ["Set5", "Set14", "B100", "Urban100"].map((s) => join(BENCHMARK_DIR, s));
   const done: { id: string; name: string; results: Awaited<ReturnType<typeof evaluateModel>> }[] = [];
   for (const row of rows) {
@@ -139,15 +140,19 @@ export async function table(rows: readonly Row[], scale: number, limit: number |
   }
   if (!done.length) return console.log("no row is complete yet (plan lists them)");
   console.log(formatTable(done));
-  if (against === undefined) return;
-  const ref = done.find((d) => d.id === against);
-  if (!ref) return console.log(`\n--against ${against}: that row is not complete (or is a teacher): no gaps to show`);
-  const others = done.filter((d) => d !== ref).map((d) => ({ name: d.name, comparisons: compareSets(d.results, ref.results) }));
-  console.log(`\nPer-image Y-PSNR gap to row ${against} (mean, 95% paired-t interval; * where it excludes 0; read it next to the seed-to-seed gap):\n`);
-  console.log(formatGapTable(`row ${against}`, others));
+  for (const id of against ?? []) {
+    const ref = done.find((d) => d.id === id);
+    if (!ref) {
+      console.log(`\n--against ${id}: that row is not complete (or is a teacher): no gaps to show`);
+      continue;
+    }
+    const others = done.filter((d) => d !== ref).map((d) => ({ name: d.name, comparisons: compareSets(d.results, ref.results) }));
+    console.log(`\nPer-image Y-PSNR gap to row ${id} (mean, 95% paired-t interval; * where it excludes 0; read it next to the seed-to-seed gap):\n`);
+    console.log(formatGapTable(`row ${id}`, others));
+  }
 }
 
-/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B] [--against ROW], each [--runs-in DIR]. */
+/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B] [--against ROW,…], each [--runs-in DIR]. */
 export async function queueMain(name: string, rows: readonly Row[], scale: number, argv: string[]): Promise<void> {
   const { parseArgs } = await import("node:util");
   const { positionals, values: v } = parseArgs({
@@ -156,21 +161,18 @@ export async function queueMain(name: string, rows: readonly Row[], scale: numbe
   });
   if (v["runs-in"]) {
     runsRoot = resolve(v["runs-in"]);
-    if (!existsSync(runsRoot)) throw new Error(`--runs-in ${v["runs-in"]}: no such directory`);
+    if (!existsSync(runsRoot)) die(`--runs-in ${v["runs-in"]}: no such directory`);
   }
-  const only = v.only ? new Set(v.only.split(",")) : null;
-  for (const id of only ?? []) {
-    if (!rows.some((r) => r.id === id)) throw new Error(`--only: no row "${id}" (rows: ${rows.map((r) => r.id).join(", ")})`);
-  }
+  /** the row ids a comma-separated flag names, each checked against the queue */
+  const rowIds = (flag: string, list: string | undefined) => list?.split(",").map((id) =>
+    rows.some((r) => r.id === id) ? id : die(`--${flag}: no row "${id}" (rows: ${rows.map((r) => r.id).join(", ")})`));
+  const only = v.only ? new Set(rowIds("only", v.only)) : null;
   const what = positionals[0];
   if (what === "plan") await plan(rows);
   else if (what === "run") await runQueue(rows, only);
-  else if (what === "table") {
-    if (v.against !== undefined && !rows.some((r) => r.id === v.against)) throw new Error(`--against: no row "${v.against}" (rows: ${rows.map((r) => r.id).join(", ")})`);
-    await table(rows, scale, v.limit === undefined ? undefined : Number(v.limit), (v.backend ?? "auto") as BackendChoice, v.against);
-  }
+  else if (what === "table") await table(rows, scale, positiveInt(v.limit, "limit"), (v.backend ?? "auto") as BackendChoice, rowIds("against", v.against));
   else {
-    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B] [--against ROW]   [--runs-in DIR]`);
+    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B] [--against ROW,ROW…]   [--runs-in DIR]`);
     process.exit(2);
   }
 }

@@ -3,13 +3,13 @@
 // student waiting for the teacher, a row resumes from its own run directory, and progress is read from a run's
 // resume state.
 
-import { expect, test } from "bun:test";
+import { expect, spyOn, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROWS } from "../../scripts/ablations.ts";
 import { STAGES } from "../../scripts/reproduce-x4.ts";
-import { command, formatDuration, isComplete, progress, recentRate, type Row, runQueue } from "../../scripts/run-queue.ts";
+import { command, formatDuration, isComplete, progress, recentRate, type Row, runQueue, table } from "../../scripts/run-queue.ts";
 import { saveCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig } from "../../train/config.ts";
 import { writeSet5Crops } from "./set5-crops.ts";
@@ -99,7 +99,44 @@ test("runQueue trains the rows in order, a student only once its teacher is comp
     const before = readFileSync(join(student.dir, "metrics.jsonl"), "utf8");
     await runQueue([teacher, student], null); // nothing left to train
     expect(readFileSync(join(student.dir, "metrics.jsonl"), "utf8")).toBe(before);
+
+    // the table: teachers left out, one image per set, gaps to each row named; the second row (the same run)
+    // reads the numbers the first one recorded in evaluation.json
+    const printed: string[] = [];
+    const spy = spyOn(console, "log").mockImplementation((...a: unknown[]) => void printed.push(a.join(" ")));
+    try {
+      await table([teacher, student, { ...student, id: "s2", label: "again" }], 2, 1, "cpu", ["s", "s2", "t"]);
+    } finally {
+      spy.mockRestore();
+    }
+    const out = printed.join("\n");
+    expect(out).toContain("| model | Set5 | Set14 | B100 | Urban100 |");
+    expect(out).not.toContain("| t. teacher |");
+    expect(out).toMatch(/\| s\. student \| \d+\.\d\d \/ 0\.\d{4} \|/);
+    // the same run against itself: every gap exactly zero (one image: no interval), in both directions
+    expect(out).toContain("gap to row s (");
+    expect(out).toContain("gap to row s2 (");
+    expect(out).toContain("| s2. again | +0.000 | +0.000 | +0.000 | +0.000 |");
+    expect(out).toContain("| s. student | +0.000 | +0.000 | +0.000 | +0.000 |");
+    expect(out).toContain("--against t: that row is not complete (or is a teacher)");
+    const recorded = JSON.parse(readFileSync(join(student.dir, "evaluation.json"), "utf8"));
+    expect(Object.keys(recorded.sets)).toEqual(["Set5", "Set14", "B100", "Urban100"]);
+    expect(recorded.limit).toBe(1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }, 300_000);
+
+test("the queue's command line names a bad row or limit and exits 2 before doing anything", () => {
+  const run = (...args: string[]) => Bun.spawnSync([process.execPath, "scripts/ablations.ts", ...args], { cwd: join(import.meta.dir, "..", "..") });
+  for (const [args, message] of [
+    [["table", "--against", "1,9"], 'error: --against: no row "9" (rows: 1, 1-seed1, 2,'],
+    [["table", "--limit", "0"], "error: --limit must be a positive integer, got 0"],
+    [["run", "--only", "4,x"], 'error: --only: no row "x"'],
+    [["plan", "--runs-in", "/nonexistent/runs"], "error: --runs-in /nonexistent/runs: no such directory"],
+  ] as [string[], string][]) {
+    const r = run(...args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.toString()).toContain(message);
+  }
+});
