@@ -5,7 +5,8 @@
 //
 //   bun scripts/ablations.ts plan                  # every row: its command and how far it has trained
 //   bun scripts/ablations.ts run [--only 1,4,8a]   # trains the unfinished rows in order (resuming), one at a time
-//   bun scripts/ablations.ts table [--limit N] [--against 1,2,4]   # PSNR/SSIM of the finished rows, gaps to rows 1, 2, 4
+//   bun scripts/ablations.ts table [--limit N] [--against 1,2,4] [--results RESULTS.md]
+//                                  # PSNR/SSIM of the finished rows, gaps to rows 1, 2, 4 (written into RESULTS.md)
 //
 // Rows 2–7 distil the reproduction's 20,000-iteration teacher (runs/x4/teacher: reused, not retrained) and wait
 // until it is complete; rows 8a/8b train 5,000-iteration teachers with and without the imitation loss, and

@@ -5,9 +5,10 @@
 // runs live in (this repository, or `--runs-in DIR`: a long job runs this checkout's code — a worktree pinned at
 // a commit — on the runs of the main checkout, where they are committed), so config.json names its teacher portably.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BackendChoice } from "../engine/init.ts";
+import type { SetResult } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { compareSets, formatGapTable } from "../train/compare-command.ts";
@@ -124,40 +125,76 @@ export async function runQueue(rows: readonly Row[], only: Set<string> | null): 
   }
 }
 
+/** Computes a checkpoint's results on the sets a run's evaluation.json lacks. */
+export type Evaluator = (checkpoint: string, sets: string[]) => Promise<SetResult[]>;
+
 /**
  * PSNR/SSIM (×scale, the four benchmark sets) of the complete rows that are not teachers, as a Markdown table
  * (each row's numbers kept in its run directory's evaluation.json and reused while its final checkpoint is unchanged);
  * with `against` (row ids), then for each of them every other complete row's per-image gap to it (train/compare-command.ts).
  */
-export async function table(rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice, against?: string[]): Promise<void> {
+export async function tableMarkdown(rows: readonly Row[], scale: number, limit: number | undefined, against: string[] | undefined, evaluate: Evaluator): Promise<string> {
   const sets = ["Set5", "Set14", "B100", "Urban100"].map((s) => join(BENCHMARK_DIR, s));
-  const done: { id: string; name: string; results: Awaited<ReturnType<typeof evaluateModel>> }[] = [];
+  const done: { id: string; name: string; results: SetResult[] }[] = [];
   for (const row of rows) {
     if (row.stage === "teacher" || !(await isComplete(row.dir))) continue;
     const checkpoint = inRepo(join(row.dir, "last.safetensors"));
-    const { results } = await recordedEvaluation(inRepo(row.dir), checkpoint, sets, scale, limit, (missing) => evaluateModel(checkpoint, missing, scale, backend, limit));
+    const { results } = await recordedEvaluation(inRepo(row.dir), checkpoint, sets, scale, limit, (missing) => evaluate(checkpoint, missing));
     done.push({ id: row.id, name: `${row.id}. ${row.label}`, results });
   }
-  if (!done.length) return console.log("no row is complete yet (plan lists them)");
-  console.log(formatTable(done));
+  if (!done.length) return "no row is complete yet (plan lists them)";
+  const out = [formatTable(done)];
   for (const id of against ?? []) {
     const ref = done.find((d) => d.id === id);
     if (!ref) {
-      console.log(`\n--against ${id}: that row is not complete (or is a teacher): no gaps to show`);
+      out.push(`\n--against ${id}: that row is not complete (or is a teacher): no gaps to show`);
       continue;
     }
     const others = done.filter((d) => d !== ref).map((d) => ({ name: d.name, comparisons: compareSets(d.results, ref.results) }));
-    console.log(`\nPer-image Y-PSNR gap to row ${id} (mean, 95% paired-t interval; * where it excludes 0; read it next to the seed-to-seed gap):\n`);
-    console.log(formatGapTable(`row ${id}`, others));
+    out.push(`\nPer-image Y-PSNR gap to row ${id} (mean, 95% paired-t interval; * where it excludes 0; read it next to the seed-to-seed gap):\n`);
+    out.push(formatGapTable(`row ${id}`, others));
   }
+  return out.join("\n");
 }
 
-/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B] [--against ROW,…], each [--runs-in DIR]. */
+/** The markers around a queue's table in a results file (`table --results FILE` rewrites what lies between). */
+export const tableMarkers = (name: string) => [`<!-- ${name} table: rewritten by \`--results\` -->`, `<!-- /${name} table -->`] as const;
+
+/** What `--results` puts between the markers: the command that reproduces the tables, then the tables. */
+export function tableBlock(name: string, against: string[] | undefined, markdown: string): string {
+  const command = `npx bun scripts/${name} table${against ? ` --against ${against.join(",")}` : ""}`;
+  return `\`${command}\` (final checkpoints of the finished rows):\n\n${markdown}`;
+}
+
+/** `text` with `block` between the queue's markers, or null when the markers are missing. */
+export function withTableBlock(text: string, name: string, block: string): string | null {
+  const [begin, end] = tableMarkers(name);
+  const i = text.indexOf(begin), j = text.indexOf(end);
+  return i >= 0 && j > i ? `${text.slice(0, i + begin.length)}\n${block}\n${text.slice(j)}` : null;
+}
+
+/** `table`: prints the Markdown, and with `results` also writes it between the queue's markers in that file. */
+export async function table(
+  name: string, rows: readonly Row[], scale: number, limit: number | undefined, backend: BackendChoice, against?: string[], results?: string,
+): Promise<void> {
+  const markdown = await tableMarkdown(rows, scale, limit, against, (checkpoint, sets) => evaluateModel(checkpoint, sets, scale, backend, limit));
+  console.log(markdown);
+  if (!results) return;
+  const updated = withTableBlock(readFileSync(results, "utf8"), name, tableBlock(name, against, markdown));
+  if (updated === null) die(`${results} has no ${tableMarkers(name).join(" … ")} markers: put them where the table belongs`);
+  writeFileSync(`${results}.tmp`, updated);
+  renameSync(`${results}.tmp`, results);
+  console.error(`table written to ${results}`);
+}
+
+/** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B] [--against ROW,…] [--results FILE], each [--runs-in DIR]. */
 export async function queueMain(name: string, rows: readonly Row[], scale: number, argv: string[]): Promise<void> {
   const { parseArgs } = await import("node:util");
   const { positionals, values: v } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" }, against: { type: "string" }, "runs-in": { type: "string" } },
+    options: {
+      only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" }, against: { type: "string" }, results: { type: "string" }, "runs-in": { type: "string" },
+    },
   });
   if (v["runs-in"]) {
     runsRoot = resolve(v["runs-in"]);
@@ -170,9 +207,13 @@ export async function queueMain(name: string, rows: readonly Row[], scale: numbe
   const what = positionals[0];
   if (what === "plan") await plan(rows);
   else if (what === "run") await runQueue(rows, only);
-  else if (what === "table") await table(rows, scale, positiveInt(v.limit, "limit"), (v.backend ?? "auto") as BackendChoice, rowIds("against", v.against));
+  else if (what === "table") {
+    if (v.results !== undefined && !existsSync(v.results)) die(`--results ${v.results}: no such file`);
+    if (v.results !== undefined && v.limit !== undefined) die("--results with --limit: a results file gets whole sets only");
+    await table(name, rows, scale, positiveInt(v.limit, "limit"), (v.backend ?? "auto") as BackendChoice, rowIds("against", v.against), v.results);
+  }
   else {
-    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B] [--against ROW,ROW…]   [--runs-in DIR]`);
+    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B] [--against ROW,ROW…] [--results FILE]   [--runs-in DIR]`);
     process.exit(2);
   }
 }

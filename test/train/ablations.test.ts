@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROWS } from "../../scripts/ablations.ts";
 import { STAGES } from "../../scripts/reproduce-x4.ts";
-import { command, formatDuration, isComplete, progress, recentRate, type Row, runQueue, table } from "../../scripts/run-queue.ts";
+import { command, formatDuration, isComplete, progress, recentRate, type Row, runQueue, table, tableBlock, tableMarkdown, tableMarkers, withTableBlock } from "../../scripts/run-queue.ts";
+import { REPO_ROOT } from "../../image/paths.ts";
 import { saveCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig } from "../../train/config.ts";
 import { writeSet5Crops } from "./set5-crops.ts";
@@ -105,7 +106,7 @@ test("runQueue trains the rows in order, a student only once its teacher is comp
     const printed: string[] = [];
     const spy = spyOn(console, "log").mockImplementation((...a: unknown[]) => void printed.push(a.join(" ")));
     try {
-      await table([teacher, student, { ...student, id: "s2", label: "again" }], 2, 1, "cpu", ["s", "s2", "t"]);
+      await table("test-queue", [teacher, student, { ...student, id: "s2", label: "again" }], 2, 1, "cpu", ["s", "s2", "t"]);
     } finally {
       spy.mockRestore();
     }
@@ -134,9 +135,33 @@ test("the queue's command line names a bad row or limit and exits 2 before doing
     [["table", "--limit", "0"], "error: --limit must be a positive integer, got 0"],
     [["run", "--only", "4,x"], 'error: --only: no row "x"'],
     [["plan", "--runs-in", "/nonexistent/runs"], "error: --runs-in /nonexistent/runs: no such directory"],
+    [["table", "--results", "/nonexistent/R.md"], "error: --results /nonexistent/R.md: no such file"],
+    [["table", "--results", "RESULTS.md", "--limit", "2"], "error: --results with --limit: a results file gets whole sets only"],
   ] as [string[], string][]) {
     const r = run(...args);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.toString()).toContain(message);
   }
+});
+
+test("RESULTS.md's ablation tables are exactly what the committed runs' recorded numbers give", async () => {
+  const text = readFileSync(join(REPO_ROOT, "RESULTS.md"), "utf8");
+  const [begin, end] = tableMarkers("ablations.ts");
+  expect(text).toContain(begin);
+  const block = text.slice(text.indexOf(begin) + begin.length, text.indexOf(end)).trim();
+  const against = block.match(/--against ([\w,-]+)`/)?.[1]?.split(",");
+  // every finished row must carry its numbers (evaluation.json for its final checkpoint): nothing is recomputed here
+  const markdown = await tableMarkdown(ROWS, 4, undefined, against, async (checkpoint) => {
+    throw new Error(`${checkpoint}: finished, but no evaluation.json records it; run \`scripts/ablations.ts table --results RESULTS.md\``);
+  });
+  expect(block).toBe(tableBlock("ablations.ts", against, markdown));
+});
+
+test("withTableBlock replaces only what lies between the markers, and says when they are missing", () => {
+  const [begin, end] = tableMarkers("q.ts");
+  const text = `# R\n\nbefore\n${begin}\nold table\n${end}\nafter\n`;
+  expect(withTableBlock(text, "q.ts", "new")).toBe(`# R\n\nbefore\n${begin}\nnew\n${end}\nafter\n`);
+  expect(withTableBlock(withTableBlock(text, "q.ts", "new")!, "q.ts", "newer")).toBe(`# R\n\nbefore\n${begin}\nnewer\n${end}\nafter\n`);
+  expect(withTableBlock("# R\n", "q.ts", "new")).toBeNull();
+  expect(withTableBlock(`${end}\n${begin}\n`, "q.ts", "new")).toBeNull();
 });
