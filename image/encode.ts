@@ -4,10 +4,10 @@
  * 3 → RGB, 4 → RGBA.
  * JPEG: RGB (grey is written as RGB; alpha cannot be stored and is refused).
  */
-import { renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { extname } from "node:path";
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import type { Image } from "./types.ts";
 
 function to8(v: number): number {
@@ -66,30 +66,13 @@ export function formatForPath(path: string): "png" | "jpeg" {
 /** Writes PNG or JPEG by the path's extension, atomically (see writePng). */
 export function writeImage(path: string, img: Image, opts: { quality?: number } = {}): void {
   if (formatForPath(path) === "png") return writePng(path, img);
-  writeAtomically(path, encodeJpeg(img, opts.quality), "JPEG");
+  writeFileAtomically(path, encodeJpeg(img, opts.quality), "JPEG");
 }
-
-let tempCounter = 0;
 
 /**
  * Write an image as an 8-bit PNG atomically: the bytes go to a temporary file in the same folder,
  * which is then renamed over `path`; on failure the temporary file is removed and nothing is left.
  */
 export function writePng(path: string, img: Image): void {
-  writeAtomically(path, encodePng(img), "PNG");
-}
-
-function writeAtomically(path: string, bytes: Buffer, format: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temporary file was never created
-    }
-    throw new Error(`${path}: cannot write ${format}: ${(err as Error).message}`, { cause: err });
-  }
+  writeFileAtomically(path, encodePng(img), "PNG");
 }

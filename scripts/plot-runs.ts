@@ -5,7 +5,8 @@
 //
 //   bun scripts/plot-runs.ts [RUNS_DIR=runs/x4] [--bicubic 28.42] [--out RUNS_DIR/curves.svg]
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -101,6 +102,5 @@ ${panel("Set5 validation Y-PSNR (dB) of the teacher (its input is the HR image)"
 ${panel("loss terms (mean of each 100 steps, log scale; solid: reconstruction L1, dashed: imitation, dotted: VID)", losses, 60, 590, W - 90, 280, { log: true })}
 </svg>
 `;
-writeFileSync(`${out}.tmp`, svg);
-renameSync(`${out}.tmp`, out);
+writeFileAtomically(out, svg, "plot");
 console.log(`wrote ${out}`);

@@ -5,7 +5,8 @@
 // runs live in (this repository, or `--runs-in DIR`: a long job runs this checkout's code — a worktree pinned at
 // a commit — on the runs of the main checkout, where they are committed), so config.json names its teacher portably.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import { join, resolve } from "node:path";
 import type { BackendChoice } from "../engine/init.ts";
 import type { SetResult } from "../image/evaluate.ts";
@@ -182,8 +183,7 @@ export async function table(
   if (!results) return;
   const updated = withTableBlock(readFileSync(results, "utf8"), name, tableBlock(name, against, markdown));
   if (updated === null) die(`${results} has no ${tableMarkers(name).join(" … ")} markers: put them where the table belongs`);
-  writeFileSync(`${results}.tmp`, updated);
-  renameSync(`${results}.tmp`, results);
+  writeFileAtomically(results, updated, "results");
   console.error(`table written to ${results}`);
 }
 

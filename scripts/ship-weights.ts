@@ -10,7 +10,8 @@
 // A run stopped before its last scheduled iteration is refused (--unfinished ships it anyway, and its header
 // says how far it got). A student ships without its VID estimator: that only served training.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BackendChoice } from "../engine/init.ts";
@@ -37,8 +38,7 @@ export const SHIPPED_WEIGHTS_FILE = ${JSON.stringify(basename(path))};
 export const SHIPPED_WEIGHTS_BASE64 =
 ${lines.map((l) => `  ${JSON.stringify(l)}`).join(" +\n")};
 `;
-  writeFileSync(`${EMBED_MODULE}.tmp`, text);
-  renameSync(`${EMBED_MODULE}.tmp`, EMBED_MODULE);
+  writeFileAtomically(EMBED_MODULE, text, "embedded weights module");
   return basename(path);
 }
 

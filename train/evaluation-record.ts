@@ -4,7 +4,8 @@
 // directory to the next machine. A record whose key does not match is recomputed, never trusted.
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import { basename, join } from "node:path";
 import type { SetResult } from "../image/evaluate.ts";
 
@@ -46,8 +47,7 @@ export async function recordedEvaluation(
       const { folder: _, ...rest } = r;
       record.sets[basename(missing[i]!)] = rest;
     });
-    writeFileSync(`${path}.tmp`, JSON.stringify(record, null, 1) + "\n");
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomically(path, JSON.stringify(record, null, 1) + "\n", "evaluation record");
   }
   return { results: sets.map((s) => ({ folder: s, ...record.sets[basename(s)]! })), computed: missing.length };
 }

@@ -1,6 +1,7 @@
 // Training curves as a self-contained SVG: loss (log scale) against step, and validation PSNR.
 
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 
 function polyline(points: [number, number][], x0: number, y0: number, w: number, h: number, colour: string): string {
   if (!points.length) return "";
@@ -22,6 +23,5 @@ export function writeCurves(metricsPath: string, svgPath: string): void {
 <text x="20" y="20" font-size="13">training loss (log10) vs step</text>${polyline(loss, 40, 40, 580, 150, "#c0392b")}
 <text x="20" y="240" font-size="13">validation PSNR (dB) vs step</text>${polyline(val, 40, 260, 580, 140, "#2471a3")}
 </svg>\n`;
-  writeFileSync(`${svgPath}.tmp`, svg);
-  renameSync(`${svgPath}.tmp`, svgPath);
+  writeFileAtomically(svgPath, svg, "plot");
 }

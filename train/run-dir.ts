@@ -1,6 +1,7 @@
 // The files of a run directory, and the edits a resume makes to them.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import { join } from "node:path";
 
 export interface RunPaths {
@@ -42,7 +43,6 @@ export function truncateLog(path: string, step: number): number {
     }
   });
   if (kept.length === lines.length) return 0;
-  writeFileSync(`${path}.tmp`, kept.map((l) => l + "\n").join(""));
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomically(path, kept.map((l) => l + "\n").join(""), "metrics");
   return lines.length - kept.length;
 }

@@ -1,0 +1,26 @@
+/**
+ * Replacing a file whole. The bytes go to a temporary file beside `path` (same folder, so the rename stays
+ * on one file system) and are renamed over it: a reader, or a crash mid-write, sees the old file or the new
+ * one, never a part. The temporary name is unique per process and call, so two writers never share one; on
+ * failure it is removed and `path` is untouched. (Checkpoints also fsync: see train/checkpoint.ts.)
+ */
+import { renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+let tempCounter = 0;
+
+/** Writes `data` to `path` atomically; errors name `path` and what was being written (`what`). */
+export function writeFileAtomically(path: string, data: string | Uint8Array, what = "file"): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${tempCounter++}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temporary file was never created
+    }
+    throw new Error(`${path}: cannot write ${what}: ${(err as Error).message}`, { cause: err });
+  }
+}
