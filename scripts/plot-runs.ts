@@ -6,9 +6,9 @@
 //   bun scripts/plot-runs.ts [RUNS_DIR=runs/x4] [--bicubic 28.42] [--out RUNS_DIR/curves.svg]
 
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomically } from "../io/atomic-write.ts";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 
 const { values: v, positionals } = parseArgs({
   args: process.argv.slice(2), allowPositionals: true, strict: true, options: { bicubic: { type: "string" }, out: { type: "string" } },

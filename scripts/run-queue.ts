@@ -6,11 +6,11 @@
 // a commit — on the runs of the main checkout, where they are committed), so config.json names its teacher portably.
 
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomically } from "../io/atomic-write.ts";
 import { join, resolve } from "node:path";
 import type { BackendChoice } from "../engine/init.ts";
 import type { SetResult } from "../image/evaluate.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { compareSets, formatGapTable } from "../train/compare-command.ts";
 import { die, positiveInt } from "../train/cli-args.ts";

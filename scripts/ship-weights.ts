@@ -11,12 +11,12 @@
 // says how far it got). A student ships without its VID estimator: that only served training.
 
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomically } from "../io/atomic-write.ts";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { BackendChoice } from "../engine/init.ts";
 import { ESTIMATOR_PREFIX } from "../checkpoint/layout.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { die } from "../train/cli-args.ts";
 import { evaluateModel } from "../train/evaluate-model.ts";

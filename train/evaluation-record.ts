@@ -5,9 +5,9 @@
 
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomically } from "../io/atomic-write.ts";
 import { basename, join } from "node:path";
 import type { SetResult } from "../image/evaluate.ts";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 
 export const EVALUATION_FILE = "evaluation.json";
 

@@ -1,8 +1,8 @@
 // The files of a run directory, and the edits a resume makes to them.
 
 import { existsSync, readFileSync } from "node:fs";
-import { writeFileAtomically } from "../io/atomic-write.ts";
 import { join } from "node:path";
+import { writeFileAtomically } from "../io/atomic-write.ts";
 
 export interface RunPaths {
   dir: string;
