@@ -7,15 +7,15 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { writeFileAtomically } from "../io/atomic-write.ts";
+import { num, parseFlags } from "../train/cli-args.ts";
 
-const { values: v, positionals } = parseArgs({
+const { values: v, positionals } = parseFlags({
   args: process.argv.slice(2), allowPositionals: true, strict: true, options: { bicubic: { type: "string" }, out: { type: "string" } },
-});
+}, "bun scripts/plot-runs.ts [RUNS_DIR=runs/x4] [--bicubic 28.42] [--out RUNS_DIR/curves.svg]");
 const root = positionals[0] ?? "runs/x4";
 const out = v.out ?? join(root, "curves.svg");
-const bicubic = v.bicubic === undefined ? null : Number(v.bicubic);
+const bicubic = v.bicubic === undefined ? null : num(v.bicubic, "bicubic", NaN);
 
 type Row = Record<string, number>;
 const runs: Record<string, Row[]> = {};

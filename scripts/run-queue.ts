@@ -13,7 +13,7 @@ import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { writeFileAtomically } from "../io/atomic-write.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { compareSets, formatGapTable } from "../train/compare-command.ts";
-import { die, positiveInt } from "../train/cli-args.ts";
+import { die, parseFlags, positiveInt } from "../train/cli-args.ts";
 import { evaluateModel, formatTable } from "../train/evaluate-model.ts";
 import { recordedEvaluation } from "../train/evaluation-record.ts";
 import { totalSteps, withDefaults } from "../train/config.ts";
@@ -189,13 +189,13 @@ export async function table(
 
 /** The command line of a queue script: plan | run [--only …] | table [--limit N] [--backend B] [--against ROW,…] [--results FILE], each [--runs-in DIR]. */
 export async function queueMain(name: string, rows: readonly Row[], scale: number, argv: string[]): Promise<void> {
-  const { parseArgs } = await import("node:util");
-  const { positionals, values: v } = parseArgs({
+  const usage = `bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B] [--against ROW,ROW…] [--results FILE]   [--runs-in DIR]`;
+  const { positionals, values: v } = parseFlags({
     args: argv, allowPositionals: true, strict: true,
     options: {
       only: { type: "string" }, limit: { type: "string" }, backend: { type: "string" }, against: { type: "string" }, results: { type: "string" }, "runs-in": { type: "string" },
     },
-  });
+  }, usage);
   if (v["runs-in"]) {
     runsRoot = resolve(v["runs-in"]);
     if (!existsSync(runsRoot)) die(`--runs-in ${v["runs-in"]}: no such directory`);
@@ -213,7 +213,7 @@ export async function queueMain(name: string, rows: readonly Row[], scale: numbe
     await table(name, rows, scale, positiveInt(v.limit, "limit"), (v.backend ?? "auto") as BackendChoice, rowIds("against", v.against), v.results);
   }
   else {
-    console.error(`usage: bun scripts/${name} plan | run [--only ROW,ROW…] | table [--limit N] [--backend B] [--against ROW,ROW…] [--results FILE]   [--runs-in DIR]`);
+    console.error(`usage: ${usage}`);
     process.exit(2);
   }
 }

@@ -12,13 +12,12 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parseArgs } from "node:util";
 import type { BackendChoice } from "../engine/init.ts";
 import { ESTIMATOR_PREFIX } from "../checkpoint/layout.ts";
 import { BENCHMARK_DIR, REPO_ROOT } from "../image/paths.ts";
 import { writeFileAtomically } from "../io/atomic-write.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
-import { die } from "../train/cli-args.ts";
+import { die, parseFlags } from "../train/cli-args.ts";
 import { evaluateModel } from "../train/evaluate-model.ts";
 import { withDefaults } from "../train/config.ts";
 import { defaultWeights, shippedFile, type ShippedKind } from "../train/shipped.ts";
@@ -43,10 +42,10 @@ ${lines.map((l) => `  ${JSON.stringify(l)}`).join(" +\n")};
 }
 
 if (import.meta.main) {
-  const { values: v, positionals } = parseArgs({
+  const { values: v, positionals } = parseFlags({
     args: process.argv.slice(2), allowPositionals: true, strict: true,
     options: { as: { type: "string" }, backend: { type: "string" }, out: { type: "string" }, unfinished: { type: "boolean" }, "embed-only": { type: "boolean" } },
-  });
+  }, "bun scripts/ship-weights.ts RUN_DIR --as student|baseline|teacher [--out FILE] [--backend B] [--unfinished] | --embed-only");
   if (!v["embed-only"]) {
     const run = positionals[0] ?? die("usage: bun scripts/ship-weights.ts RUN_DIR --as student|baseline|teacher");
     const kind = (v.as ?? die("--as student|baseline|teacher is required")) as ShippedKind;

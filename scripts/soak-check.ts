@@ -11,15 +11,16 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseFlags } from "../train/cli-args.ts";
 
-const { values: v, positionals } = parseArgs({
+const USAGE = "bun scripts/soak-check.ts RUN_DIR [--warmup STEPS] [--markdown]";
+const { values: v, positionals } = parseFlags({
   args: process.argv.slice(2), allowPositionals: true, strict: true,
   options: { warmup: { type: "string" }, markdown: { type: "boolean" } },
-});
+}, USAGE);
 const dir = positionals[0];
 if (!dir) {
-  console.error("usage: bun scripts/soak-check.ts RUN_DIR [--warmup STEPS] [--markdown]");
+  console.error(`usage: ${USAGE}`);
   process.exit(2);
 }
 const path = join(dir, "health.jsonl");

@@ -1,8 +1,21 @@
-// What every CLI command shares: an error exit that names the problem, and number parsing for flags.
+// What every CLI command shares: an error exit that names the problem, and parsing of flags and numbers.
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export function die(msg: string): never {
   console.error(`error: ${msg}`);
   process.exit(2);
+}
+
+/**
+ * `parseArgs` for scripts: an unknown flag, a missing value or a stray positional ends in `error: …`
+ * with the script's usage line and exit 2, not a stack trace.
+ */
+export function parseFlags<T extends ParseArgsConfig>(config: T, usage: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config); // strict unless the config says otherwise
+  } catch (e) {
+    die(`${(e as Error).message.split(". To specify")[0]}\nusage: ${usage}`);
+  }
 }
 
 export function num(v: string | undefined, name: string, fallback: number): number {
