@@ -18,9 +18,9 @@ import { train } from "./trainer.ts";
 const HELP: Record<string, string> = {
   main: `usage: bun train/cli.ts <command> [options]
 commands:
-  teacher    train the PISR teacher (encoder sees HR + FSRCNN decoder)
-  student    train the FSRCNN student from a teacher (VID distillation)
-  baseline   train FSRCNN alone with the same recipe
+  teacher    train the PISR teacher (encoder sees HR + decoder: FSRCNN, or --arch)
+  student    train a student from a teacher (VID distillation, or --distill output|hint|none)
+  baseline   train the decoder's network alone with the same recipe
   eval       PSNR/SSIM of a checkpoint (or "bicubic") on benchmark folders
   upscale    upscale a PNG/JPEG with a checkpoint
   results    the shipped ×4 weights vs bicubic on the benchmark sets, and one picture upscaled by each
