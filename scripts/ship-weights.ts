@@ -42,12 +42,13 @@ ${lines.map((l) => `  ${JSON.stringify(l)}`).join(" +\n")};
 }
 
 if (import.meta.main) {
+  const usage = "bun scripts/ship-weights.ts RUN_DIR --as student|baseline|teacher [--out FILE] [--backend B] [--unfinished] | --embed-only";
   const { values: v, positionals } = parseFlags({
     args: process.argv.slice(2), allowPositionals: true, strict: true,
     options: { as: { type: "string" }, backend: { type: "string" }, out: { type: "string" }, unfinished: { type: "boolean" }, "embed-only": { type: "boolean" } },
-  }, "bun scripts/ship-weights.ts RUN_DIR --as student|baseline|teacher [--out FILE] [--backend B] [--unfinished] | --embed-only");
+  }, usage);
   if (!v["embed-only"]) {
-    const run = positionals[0] ?? die("usage: bun scripts/ship-weights.ts RUN_DIR --as student|baseline|teacher");
+    const run = positionals[0] ?? die(`no RUN_DIR given\nusage: ${usage}`);
     const kind = (v.as ?? die("--as student|baseline|teacher is required")) as ShippedKind;
     if (!["student", "baseline", "teacher"].includes(kind)) die(`--as must be student, baseline or teacher, got ${kind}`);
     for (const f of ["last.safetensors", "config.json"]) if (!existsSync(join(run, f))) die(`${run}: no ${f}`);

@@ -14,6 +14,7 @@ export function parseFlags<T extends ParseArgsConfig>(config: T, usage: string):
   try {
     return parseArgs(config); // strict unless the config says otherwise
   } catch (e) {
+    // the runtime's message ends in advice on "--" that does not apply to these scripts: keep its first sentence
     die(`${(e as Error).message.split(". To specify")[0]}\nusage: ${usage}`);
   }
 }
