@@ -6,7 +6,8 @@
 //
 //   bun scripts/teacher-encoding.ts TEACHER.safetensors IMAGE OUT_PREFIX [--backend B] [--scale N]
 
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { createBackend, noGrad, Tensor, tidy } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
     encoded.dispose();
     const bicubic = imresize(hrY, 1 / s);
     const stats = encodingStats(enc, bicubic);
+    mkdirSync(dirname(prefix), { recursive: true }); // OUT_PREFIX may name a folder that is not there yet
     writePng(`${prefix}-encoded.png`, enc);
     writePng(`${prefix}-encoded-stretched.png`, stretched(enc, stats.min, stats.max));
     writePng(`${prefix}-bicubic.png`, bicubic);

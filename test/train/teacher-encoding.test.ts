@@ -25,18 +25,18 @@ test("encodingStats: mean |difference|, correlation (up to brightness and contra
   expect(Array.from(st.data).map((v) => +v.toFixed(6))).toEqual([0, 0.375, 0.125, 1]);
 });
 
-test("the script writes the encoded, stretched and bicubic LR planes of a picture; a missing checkpoint exits 2", () => {
+test("the script writes (into a new folder if need be) the encoded, stretched and bicubic LR planes of a picture; a missing checkpoint exits 2", () => {
   const out = mkdtempSync(join(tmpdir(), "teacher-encoding-"));
   try {
     const run = (...args: string[]) => Bun.spawnSync([process.execPath, "scripts/teacher-encoding.ts", ...args], { cwd: ROOT });
-    const r = run("test/fixtures/train/torch_teacher_x2.safetensors", "test/fixtures/image/files/colour.jpg", join(out, "c"), "--backend", "cpu", "--scale", "2");
+    const r = run("test/fixtures/train/torch_teacher_x2.safetensors", "test/fixtures/image/files/colour.jpg", join(out, "new", "c"), "--backend", "cpu", "--scale", "2");
     expect(r.exitCode).toBe(0);
     expect(r.stdout.toString()).toMatch(/mean \|difference\| \d\.\d{4}, PSNR -?\d+\.\d\d dB, correlation -?\d\.\d{4}, encoded range/);
     for (const f of ["c-encoded.png", "c-encoded-stretched.png", "c-bicubic.png"]) {
-      const img = readImage(join(out, f));
+      const img = readImage(join(out, "new", f)); // the prefix's folder is created
       expect([img.width, img.height, img.channels]).toEqual([16, 12, 1]); // 32×24 at ×2
     }
-    const st = readImage(join(out, "c-encoded-stretched.png")).data;
+    const st = readImage(join(out, "new", "c-encoded-stretched.png")).data;
     expect(Math.min(...st)).toBe(0);
     expect(Math.max(...st)).toBe(1);
     const missing = run(join(out, "nowhere.safetensors"), "test/fixtures/image/files/colour.jpg", join(out, "d"));
