@@ -8,7 +8,6 @@
 
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import { createBackend, noGrad, Tensor, tidy } from "../engine/index.ts";
 import type { BackendChoice } from "../engine/init.ts";
 import { toY } from "../image/color.ts";
@@ -18,16 +17,14 @@ import { writePng } from "../image/encode.ts";
 import { psnr } from "../image/metrics.ts";
 import { imresize } from "../image/resize.ts";
 import { makePlane, type Plane } from "../image/types.ts";
-import { die, scaleOption } from "../train/cli-args.ts";
+import { die, parseFlags, scaleOption } from "../train/cli-args.ts";
 import { loadModel } from "../train/models-io.ts";
 
 async function main(argv: string[]): Promise<void> {
-  const { values: v, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: "string" }, scale: { type: "string" } } });
+  const usage = "bun scripts/teacher-encoding.ts TEACHER.safetensors IMAGE OUT_PREFIX [--backend B] [--scale N]";
+  const { values: v, positionals } = parseFlags({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: "string" }, scale: { type: "string" } } }, usage);
   const [teacherPath, imagePath, prefix] = positionals;
-  if (!teacherPath || !imagePath || !prefix) {
-    console.error("usage: bun scripts/teacher-encoding.ts TEACHER.safetensors IMAGE OUT_PREFIX [--backend B] [--scale N]");
-    process.exit(2);
-  }
+  if (!teacherPath || !imagePath || !prefix) die(`TEACHER.safetensors, IMAGE and OUT_PREFIX are required\nusage: ${usage}`);
   if (!existsSync(teacherPath)) die(`${teacherPath}: no such teacher checkpoint`);
   if (!existsSync(imagePath)) die(`${imagePath}: no such image`);
   // a checkpoint converted from the official code has no header to say its factor

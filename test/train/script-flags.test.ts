@@ -13,6 +13,7 @@ function runScript(script: string, args: string[]): { code: number; stderr: stri
 // each script with one of its flags that takes a value
 const SCRIPTS: [string, string][] = [
   ["ablations.ts", "--backend"], ["reproduce-x4.ts", "--only"], ["plot-runs.ts", "--out"], ["ship-weights.ts", "--as"], ["soak-check.ts", "--warmup"],
+  ["teacher-encoding.ts", "--scale"],
 ];
 
 for (const [script, valueFlag] of SCRIPTS) {
