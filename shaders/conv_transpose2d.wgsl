@@ -5,12 +5,18 @@
 // ox = q·SW + r − PW of one row all read the same XT + TAPS − 1 inputs, loaded once. Rows likewise: output row
 // oy meets kernel rows ky = (oy + PH) mod SH + jy·SH; rows are numbered by that phase, so the lanes of a
 // workgroup share their kernel rows. No atomics, no zero-stuffing, no wasted taps.
+// Quotients are counted from the first that yields an output (q·SW + r ≥ PW; with RT = SW, the first for any
+// residue), and rows likewise: a row of 96 at stride 4, padding 2 then has 24 quotients per residue, where
+// counting from 0 took 25 and blocks of 8 computed 32; FSRCNN's ×4 layer (padding 4) 24 instead of 25.
+// A dispatch covers `residues` consecutive residue groups from r_first: the host splits the residues where
+// their windows start at a different offset within a vec4 (the window's lead is a compile-time constant).
 // The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
 // the weights' binding 2 with its accessors `weight(i)` and `weight4(q)` (PACKED: the weights as regrouped by
 // phase_weights.wgsl), and the input's binding 1 with `input_window(row, ix0)` (see conv2d.wgsl). The grid is
 // (spatial groups, output-channel blocks, batch).
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32, M: u32,
+  r_first: u32, residues: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
@@ -30,13 +36,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   for (var sg = wg.x; sg * 64u < p.spatial; sg += groups.x) {
     let s = sg * 64u + li;
     if (s >= p.spatial) { break; }
-    let q0 = (s % p.q_blocks) * XT;
-    let r0 = ((s / p.q_blocks) % (SW / RT)) * RT;
+    let r0 = p.r_first + ((s / p.q_blocks) % p.residues) * RT;
+    // the first quotient with an output: ⌈(PW − r0) / SW⌉ or 0; with every residue (RT = SW), ⌊PW / SW⌋
+    let q_first = select(PW / SW, (PW + SW - 1u - r0) / SW, RT == 1u);
+    let q0 = q_first + (s % p.q_blocks) * XT;
     // rows are numbered by phase: ty = oy + PH = m·SH + ry, so neighbouring invocations share ry and with it
-    // their kernel rows ky = ry + jy·SH (the same taps and weights in every lane)
-    let rows = s / (p.q_blocks * (SW / RT));
-    let m = rows % p.M;
+    // their kernel rows ky = ry + jy·SH (the same taps and weights in every lane); m from the first with an output
+    let rows = s / (p.q_blocks * p.residues);
     let ry = rows / p.M;
+    let m = (PH + SH - 1u - ry) / SH + rows % p.M;
     let ty = m * SH + ry;
     if (ty < PH || ty - PH >= p.HO) { continue; }
     let oy = ty - PH;

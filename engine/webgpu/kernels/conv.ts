@@ -49,14 +49,15 @@ function channelsPerTile(outChannels: number, inChannels: number, windowed: bool
  * Tile of the transposed conv: OT output channels × XT quotients × RT column phases. A single output channel
  * takes every phase (RT = SW), so one input window feeds SW·XT outputs; there SW·XT stays at 32 above stride 1
  * (FSRCNN's ×4 layer: XT 16 took 116 ms, 8 took 44 ms). Wider layers keep one phase per invocation (their weight
- * loads would grow with SW) and OT·XT = 64: the teacher encoder's stride-4 input gradient took 3.2 s with
- * every phase, 0.84 s with one (bench/NOTES.md, entry 11).
+ * loads would grow with SW: the teacher encoder's stride-4 input gradient took 3.2 s with every phase, 0.84 s with
+ * one; bench/NOTES.md, entry 11), 8 channels where they divide O, and as many quotients as the forward conv
+ * takes columns for a row of `quotients` (that layer at HR 96, 24 per residue: 8×12 120 ms, 8×8 155, 8×16 142,
+ * 4×12 150; entry 42).
  */
-function transposedTile(outChannels: number, sw: number): { ot: number; xt: number; rt: number } {
+function transposedTile(outChannels: number, sw: number, quotients: number): { ot: number; xt: number; rt: number } {
   if (outChannels === 1) return { ot: 1, xt: sw > 1 ? Math.max(1, Math.floor(32 / sw)) : 16, rt: sw };
-  // 4 before 6, so that XT = 64 / OT stays a multiple of 4 (vec4 windows)
   const ot = channelBlock(outChannels, 8, [8, 4, 6, 7, 5, 3, 2, 1]);
-  return { ot, xt: Math.min(16, Math.floor(64 / ot)), rt: 1 };
+  return { ot, xt: tileColumns(quotients), rt: 1 };
 }
 
 /**
@@ -234,15 +235,15 @@ export function convTranspose2d(
     return conv2d(rt, x, [N, C, H, W], w, [O, C, KH, KW], bias, { stride: [1, 1], padding: [ph, pw] }, null, true);
   }
   const y = rt.acquire(N * O * HO * WO);
-  const [sh, sw] = g.stride;
+  const [sh, sw] = g.stride, [padH, padW] = g.padding;
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
-  const t = transposedTile(O, sw);
-  const qBlocks = blocks(Math.ceil((WO + g.padding[1]) / sw), t.xt);
-  // rows by phase (see the shader): sh phases of M rows each, a few past HO skipped
-  const M = Math.ceil((HO + g.padding[0]) / sh);
-  const spatial = sh * M * (sw / t.rt) * qBlocks;
+  const perResidue = Math.max(...phaseCounts(WO, sw, padW, false).map((f) => f.count));
+  const t = transposedTile(O, sw, perResidue);
+  const phases = phaseCounts(WO, sw, padW, t.rt !== 1);
+  const qBlocks = blocks(Math.max(...phases.map((f) => f.count)), t.xt);
+  // rows by phase (see the shader): sh phases of M rows each
+  const M = Math.max(...phaseCounts(HO, sh, padH, false).map((f) => f.count));
   const win = windowConsts(KH, KW, g);
-  const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M);
   // taps per output phase: each invocation keeps its input window (XT + TAPS − 1 columns) in registers
   const nTaps = Math.ceil(KW / sw);
   const taps = `const TAPS: u32 = ${nTaps}u;\nconst TAPSY: u32 = ${Math.ceil(KH / sh)}u;\nconst RT: u32 = ${t.rt}u;\n`;
@@ -250,15 +251,50 @@ export function convTranspose2d(
   const packed = O === 1 && sw === 4 && t.rt === 4 && rt.fitsUniform(C * KH * nTaps * 4);
   const weights = packed ? phaseWeights(rt, w, C, KH, KW, nTaps) : w;
   const wb = weightBinding(rt, weights, packed ? C * KH * nTaps * 4 : C * O * KH * KW);
-  // windows of XT + TAPS − 1 inputs start at column q0 − (TAPS − 1), q0 a multiple of XT
-  const input = inputBinding(W, t.xt + nTaps - 1, leadOf(t.xt, 1 - nTaps));
-  rt.dispatch({
-    key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}${packed ? "/packed" : ""}`,
-    code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(convTransposeWgsl, t), params,
-    buffers: [x, weights, bias ?? weights, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
-  });
+  // windows of XT + TAPS − 1 inputs start at column q0 − (TAPS − 1), q0 = a residue's first quotient + a multiple
+  // of XT: one dispatch per run of residues whose windows start at the same offset within a vec4
+  const leadFor = (first: number) => (W % 4 === 0 ? leadOf(t.xt, first + 1 - nTaps) : null);
+  for (const run of runsBy(phases, (f) => leadFor(f.first))) {
+    const input = inputBinding(W, t.xt + nTaps - 1, run.key);
+    const spatial = sh * M * run.items.length * qBlocks;
+    const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M, run.items[0].residue, run.items.length);
+    rt.dispatch({
+      key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}${input.key ? `/lead${run.key}` : ""}${packed ? "/packed" : ""}`,
+      code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(convTransposeWgsl, t), params,
+      buffers: [x, weights, bias ?? weights, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
+    });
+  }
   if (packed) rt.giveBack(weights); // the dispatches that read it run before any reuse
   return y;
+}
+
+/**
+ * The phases of a transposed conv's outputs along one axis: output o (0 ≤ o < size) has residue r = (o + pad) mod
+ * stride and quotient (o + pad) div stride. For each residue (or all at once, as the shader takes them with
+ * RT > 1): its first quotient that is an output, ⌈(pad − r) / stride⌉ or 0 (all at once: ⌊pad / stride⌋, as the
+ * shader computes it), and how many are.
+ */
+function phaseCounts(size: number, stride: number, pad: number, allAtOnce: boolean): { residue: number; first: number; count: number }[] {
+  if (allAtOnce) {
+    const first = Math.floor(pad / stride);
+    return [{ residue: 0, first, count: Math.floor((size - 1 + pad) / stride) - first + 1 }];
+  }
+  return Array.from({ length: stride }, (_, r) => {
+    const first = Math.ceil(Math.max(0, pad - r) / stride);
+    const last = Math.floor((size - 1 + pad - r) / stride);
+    return { residue: r, first, count: Math.max(0, last - first + 1) };
+  });
+}
+
+/** Consecutive items grouped where `keyOf` gives the same key. */
+function runsBy<T, K>(items: readonly T[], keyOf: (item: T) => K): { key: K; items: T[] }[] {
+  const runs: { key: K; items: T[] }[] = [];
+  for (const item of items) {
+    const key = keyOf(item);
+    if (runs.length > 0 && runs[runs.length - 1].key === key) runs[runs.length - 1].items.push(item);
+    else runs.push({ key, items: [item] });
+  }
+  return runs;
 }
 
 /** [C, 1, KH, KW] weights as vec4s of the 4 phases of each tap (shaders/phase_weights.wgsl). */
