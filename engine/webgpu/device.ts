@@ -1,6 +1,8 @@
 // Finding a real WebGPU adapter. bun-webgpu hands back an adapter called "null-backend" when no Vulkan driver
 // exists; it accepts work and computes nothing, so we refuse it by name and, to be sure, by a tiny self-test.
 
+import { keepingEncodedStrings } from "./ffi-strings.ts";
+
 export const HOW_TO_GET_WEBGPU =
   "on Debian/Ubuntu run `sudo bash scripts/install-system-deps.sh` (Mesa lavapipe from bookworm-backports) or use a machine with a Vulkan/Metal/D3D12 GPU";
 
@@ -98,7 +100,9 @@ export async function requestGpuDevice(provided?: GPU): Promise<GpuDevice | { re
 async function selfTest(device: GPUDevice): Promise<boolean> {
   const code = `@group(0) @binding(0) var<storage, read_write> a: array<f32>;
 @compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { a[i] = a[i] * 2.0; }`;
-  const pipeline = device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code }), entryPoint: "main" } });
+  const pipeline = keepingEncodedStrings(() =>
+    device.createComputePipeline({ layout: "auto", compute: { module: device.createShaderModule({ code }), entryPoint: "main" } })
+  );
   const buf = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   const staging = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buf, 0, new Float32Array([1, 2, 3, 4]));

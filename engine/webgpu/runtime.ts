@@ -4,6 +4,7 @@
 
 import commonWgsl from "../../shaders/common.wgsl" with { type: "text" };
 import type { MemoryStats } from "../backend.ts";
+import { keepingEncodedStrings } from "./ffi-strings.ts";
 import { releaseHandle } from "./release.ts";
 
 /** Uniform parameters of one dispatch: a flat list of 4-byte scalars, in the order of the WGSL struct. */
@@ -283,8 +284,10 @@ export class GpuRuntime {
     let p = this.pipelines.get(key);
     if (!p) {
       this.device.pushErrorScope("validation");
-      const module = this.device.createShaderModule({ code: `${commonWgsl}\n${d.code}`, label: d.key });
-      const pipeline = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: d.entry ?? "main" }, label: key });
+      const pipeline = keepingEncodedStrings(() => {
+        const module = this.device.createShaderModule({ code: `${commonWgsl}\n${d.code}`, label: d.key });
+        return this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: d.entry ?? "main" }, label: key });
+      });
       this.pendingChecks.push(
         this.device.popErrorScope().then((e) => {
           if (e) this.errors.push(`kernel ${key}: ${e.message}`);
