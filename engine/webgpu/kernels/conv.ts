@@ -237,12 +237,13 @@ export function convTranspose2d(
   const y = rt.acquire(N * O * HO * WO);
   const [sh, sw] = g.stride, [padH, padW] = g.padding;
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
-  const perResidue = Math.max(...phaseCounts(WO, sw, padW, false).map((f) => f.count));
-  const t = transposedTile(O, sw, perResidue);
-  const phases = phaseCounts(WO, sw, padW, t.rt !== 1);
-  const qBlocks = blocks(Math.max(...phases.map((f) => f.count)), t.xt);
+  const most = (phases: { count: number }[]) => Math.max(...phases.map((f) => f.count));
+  const byResidue = phaseCounts(WO, sw, padW, false);
+  const t = transposedTile(O, sw, most(byResidue));
+  const phases = t.rt === 1 ? byResidue : phaseCounts(WO, sw, padW, true);
+  const qBlocks = blocks(most(phases), t.xt);
   // rows by phase (see the shader): sh phases of M rows each
-  const M = Math.max(...phaseCounts(HO, sh, padH, false).map((f) => f.count));
+  const M = most(phaseCounts(HO, sh, padH, false));
   const win = windowConsts(KH, KW, g);
   // taps per output phase: each invocation keeps its input window (XT + TAPS − 1 columns) in registers
   const nTaps = Math.ceil(KW / sw);
