@@ -5,7 +5,8 @@
 // arithmetic folds), the weights' binding 2 with its accessor `weight(i)`: a uniform buffer when they fit
 // (cheaper loads on CPU implementations), storage otherwise; the input's binding 1 with its accessors `input(i)`
 // and `input_window(row, ix0)` (vec4 loads where rows are aligned); the output's binding 4 with its stores
-// (conv.ts, outputBinding); and the output's `activate(v, o)`.
+// (conv.ts, outputBinding); the output's `activate(v, o)`; and how the lanes get their weights (conv.ts,
+// weightSharing: SHARED, LANES, LOADS, the entry point's `Lane`, `share_weights`).
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·SH−PH+ky, ox·SW−PW+kx] · w[o,c,ky,kx]
 // FLIPPED (a constant): the weights are a transposed conv's [C, O, KH, KW], read as w[c,o,KH−1−ky,KW−1−kx]; with
 // stride 1 and padding K−1−P this kernel then computes that transposed conv (engine/webgpu/kernels/conv.ts).
@@ -17,7 +18,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32, lane: Lane) {
   let n = wg.z;
   let o0 = wg.y * OT;
   let kk = KH * KW;
@@ -29,11 +30,18 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     wo[j] = o * select(p.C * kk, kk, FLIPPED);
     b[j] = select(0.0, bias[o], p.has_bias != 0u);
   }
+  // SHARED: lane l of a subgroup loads the weights of output channels o0 + l + k·LANES (k < LOADS) alone, and
+  // share_weights passes them round. Every lane then runs every loop: past the end it computes a clamped item
+  // and stores nothing, so the broadcasts always find their lanes live.
+  var wl: array<u32, LOADS>;
+  for (var k = 0u; k < LOADS; k++) {
+    wl[k] = min(o0 + min(k * LANES + lane_index(lane), OT - 1u), p.O - 1u) * select(p.C * kk, kk, FLIPPED);
+  }
   let W = i32(p.W);
   // more spatial groups than a grid dimension holds: the workgroups loop
   for (var sg = wg.x; sg * 64u < p.spatial; sg += groups.x) {
-    let s = sg * 64u + li;
-    if (s >= p.spatial) { break; }
+    let live = sg * 64u + li < p.spatial;
+    let s = min(sg * 64u + li, p.spatial - 1u);
     let ox0 = (s % p.x_blocks) * XT;
     let oy = s / p.x_blocks;
     var acc: array<array<f32, OT>, XT>;
@@ -43,23 +51,35 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
       let plane = (n * p.C + c) * p.H;
       for (var ky = 0u; ky < KH; ky++) {
         let iy = i32(oy * SH + ky) - i32(PH);
-        if (iy < 0 || iy >= i32(p.H)) { continue; }
-        let row = i32((plane + u32(iy)) * p.W);
+        // rows in the padding are read clamped and count as zeros (no `continue`: with SHARED, every lane must
+        // reach the broadcasts; without, lavapipe's code is the same either way, bench/NOTES.md entry 32)
+        let inside = (iy >= 0) & (iy < i32(p.H));
+        let row = i32((plane + u32(clamp(iy, 0, i32(p.H) - 1))) * p.W);
         let wk = select(c * kk + ky * KW, (c * p.O * KH + KH - 1u - ky) * KW, FLIPPED);
+        var mine: array<array<f32, LOADS>, KW>;
+        if (SHARED) {
+          for (var kx = 0u; kx < KW; kx++) {
+            for (var k = 0u; k < LOADS; k++) { mine[kx][k] = weight(wl[k] + wk + select(kx, KW - 1u - kx, FLIPPED)); }
+          }
+        }
         // with a window (XWIN > 0) the XT outputs' taps read XWIN = (XT − 1)·SW + KW consecutive inputs: load each
         // once; without one (too long to keep in registers), load per tap. XWIN is a constant: one branch remains.
         var xw: array<f32, max(XWIN, 1u)>;
         if (XWIN > 0u) { xw = input_window(row, ix0); }
         for (var kx = 0u; kx < KW; kx++) {
           var wv: array<f32, OT>;
-          for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + select(kx, KW - 1u - kx, FLIPPED)); }
+          if (SHARED) {
+            wv = share_weights(mine[kx]);
+          } else {
+            for (var j = 0u; j < OT; j++) { wv[j] = weight(wo[j] + wk + select(kx, KW - 1u - kx, FLIPPED)); }
+          }
           for (var t = 0u; t < XT; t++) {
             var xv: f32;
             if (XWIN > 0u) {
-              xv = xw[t * SW + kx];
+              xv = select(0.0, xw[t * SW + kx], inside);
             } else {
               let ix = ix0 + i32(t * SW + kx);
-              xv = select(0.0, input(row + clamp(ix, 0, W - 1)), ix >= 0 && ix < W);
+              xv = select(0.0, input(row + clamp(ix, 0, W - 1)), (ix >= 0) & (ix < W) & inside);
             }
             for (var j = 0u; j < OT; j++) { acc[t][j] += xv * wv[j]; }
           }
@@ -68,7 +88,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     }
     for (var j = 0u; j < OT; j++) {
       let o = o0 + j;
-      if (o >= p.O) { break; }
+      if (o >= p.O || !live) { break; }
       let at = ((n * p.O + o) * p.HO + oy) * p.WO + ox0;
       if (STORE4) {
         for (var t = 0u; t < XT; t += 4u) {

@@ -52,8 +52,8 @@ const DEVICE_ATTEMPTS = 3;
 /** A device with every limit and the timestamp feature where the adapter has them; null when none comes back. */
 async function openDevice(adapter: GPUAdapter): Promise<GPUDevice | null> {
   try {
-    // timestamps let the runtime profile kernels; ask for them where the adapter has them
-    const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query") ? ["timestamp-query"] : [];
+    // timestamps let the runtime profile kernels, subgroups let conv lanes share weights: ask where offered
+    const requiredFeatures = (["timestamp-query", "subgroups"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
     return (await adapter.requestDevice({ requiredLimits: maximalLimits(adapter), requiredFeatures } as GPUDeviceDescriptor)) ?? null;
   } catch {
     // some implementations reject limits they report; defaults still work

@@ -194,8 +194,16 @@ export class GpuRuntime {
   /** Workgroups per grid dimension: the device's limit (tests lower it to exercise the launches that loop or fold). */
   maxGroups: number;
 
+  /**
+   * The fewest invocations a subgroup has, when the device has the "subgroups" feature (lavapipe: 8); else 0.
+   * Kernels whose lanes all load the same weights then share them instead (conv.ts, weightSharing); tests set 0.
+   */
+  subgroupMinSize: number;
+
   /** `software`: a CPU implementation (lavapipe, SwiftShader), where each workgroup has a fixed cost. */
   constructor(readonly device: GPUDevice, software = false) {
+    const info = (device as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+    this.subgroupMinSize = device.features.has("subgroups") ? (info?.subgroupMinSize ?? 0) : 0;
     this.elementwiseGroups = software ? 64 : 4096;
     this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
     this.uniforms = new UniformArena(device);
@@ -285,7 +293,11 @@ export class GpuRuntime {
     if (!p) {
       this.device.pushErrorScope("validation");
       const pipeline = keepingEncodedStrings(() => {
-        const module = this.device.createShaderModule({ code: `${commonWgsl}\n${d.code}`, label: d.key });
+        // a kernel's pieces may each ask for an extension (`enable …;` on a line of its own), but WGSL wants the
+        // directives before every declaration: they move to the top
+        const directive = /^(?:enable|requires) [^;]*;\n/gm;
+        const directives = [...new Set(d.code.match(directive) ?? [])].join("");
+        const module = this.device.createShaderModule({ code: `${directives}${commonWgsl}\n${d.code.replace(directive, "")}`, label: d.key });
         return this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: d.entry ?? "main" }, label: key });
       });
       this.pendingChecks.push(

@@ -148,19 +148,20 @@ const runConv = (c: ConvCase) => (t: Tensor[]) => conv2d(t[0], t[1], c.bias ? t[
 const runConvT = (c: ConvCase) => (t: Tensor[]) =>
   convTranspose2d(t[0], t[1], c.bias ? t[2] : null, { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding });
 
+const FSRCNN_CONVS: ConvCase[] = [
+  { x: [2, 1, 11, 9], w: [56, 1, 5, 5], bias: true, stride: [1, 1], padding: [2, 2] }, // feature extraction
+  { x: [2, 56, 11, 9], w: [12, 56, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // shrinking
+  { x: [2, 12, 11, 9], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping
+  { x: [2, 12, 11, 9], w: [56, 12, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // expanding
+  // rows of 24 (HR patch 96): 12-column tiles (engine/webgpu/kernels/conv.ts, tileColumns)
+  { x: [2, 12, 5, 24], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping at LR 24
+  { x: [1, 56, 8, 96], w: [56, 56, 5, 5], bias: true, stride: [4, 4], padding: [2, 2] }, // the encoder's stride-4 layer
+  // … at HR 192: its input gradient (a transposed conv) takes 16 quotients per invocation, 12 at HR 96
+  { x: [1, 56, 5, 192], w: [56, 56, 5, 5], bias: false, stride: [4, 4], padding: [2, 2] },
+];
+
 describe("GPU vs CPU: conv2d", () => {
-  const fsrcnn: ConvCase[] = [
-    { x: [2, 1, 11, 9], w: [56, 1, 5, 5], bias: true, stride: [1, 1], padding: [2, 2] }, // feature extraction
-    { x: [2, 56, 11, 9], w: [12, 56, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // shrinking
-    { x: [2, 12, 11, 9], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping
-    { x: [2, 12, 11, 9], w: [56, 12, 1, 1], bias: true, stride: [1, 1], padding: [0, 0] }, // expanding
-    // rows of 24 (HR patch 96): 12-column tiles (engine/webgpu/kernels/conv.ts, tileColumns)
-    { x: [2, 12, 5, 24], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping at LR 24
-    { x: [1, 56, 8, 96], w: [56, 56, 5, 5], bias: true, stride: [4, 4], padding: [2, 2] }, // the encoder's stride-4 layer
-    // … at HR 192: its input gradient (a transposed conv) takes 16 quotients per invocation, 12 at HR 96
-    { x: [1, 56, 5, 192], w: [56, 56, 5, 5], bias: false, stride: [4, 4], padding: [2, 2] },
-  ];
-  for (const c of fsrcnn) it(`FSRCNN ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
+  for (const c of FSRCNN_CONVS) it(`FSRCNN ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
   const r = new Rng(101);
   for (let i = 0; i < 10; i++) {
     const c = randomConv(r);
@@ -429,4 +430,21 @@ describe("GPU vs CPU: optimizers over 5 steps", () => {
       });
     });
   }
+});
+
+// Last in the file, so that the inputs they draw leave every other case's random inputs as they were.
+describe("GPU vs CPU: conv2d, weights shared through subgroups or not", () => {
+  // strided layers take 16 channels per tile where they divide O: with subgroups of 8, two weight loads per lane
+  const sixteen: ConvCase = { x: [2, 3, 9, 22], w: [48, 3, 3, 3], bias: true, stride: [2, 2], padding: [1, 1] };
+  it(`16 channels per tile ${label(sixteen)}`, () => agree(runConv(sixteen), convInputs(sixteen, 48)));
+  it("without subgroups (every lane loads its own weights): FSRCNN's layers and the stride-4 one", async () => {
+    const rt = gpu().rt;
+    const lanes = rt.subgroupMinSize;
+    rt.subgroupMinSize = 0;
+    try {
+      for (const c of [...FSRCNN_CONVS, sixteen]) await agree(runConv(c), convInputs(c, c.w[0]));
+    } finally {
+      rt.subgroupMinSize = lanes;
+    }
+  });
 });

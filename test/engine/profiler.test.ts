@@ -89,11 +89,29 @@ test.skipIf(gpuFile.skip)("a stride-1 transposed conv runs as the forward conv k
   for (const s of [x, w]) be.release(s);
   expect(stride1).toHaveLength(1);
   expect(stride1[0]).toStartWith("conv2d/");
-  expect(stride1[0]).toEndWith("/flipped");
+  expect(stride1[0]).toContain("/flipped");
   for (const keys of [stride1BigPadding, stride2]) {
     expect(keys.length).toBeGreaterThan(0);
     for (const k of keys) expect(k).toStartWith("conv_transpose2d/");
   }
+});
+
+test.skipIf(gpuFile.skip)("with subgroups, the forward conv's lanes share their weights (a /shared kernel); without, each loads its own", async () => {
+  const be = gpuFile.gpu();
+  const x = be.upload(new Float32Array(2 * 4 * 9 * 12).fill(0.5));
+  const w = be.upload(new Float32Array(8 * 4 * 3 * 3).fill(0.25));
+  const conv = () => kernelKeys(be, () => [be.conv2d(x, [2, 4, 9, 12], w, [8, 4, 3, 3], null, { stride: [2, 2], padding: [1, 1] })]);
+  const lanes = be.rt.subgroupMinSize;
+  const shared = await conv();
+  be.rt.subgroupMinSize = 0;
+  const own = await conv().finally(() => (be.rt.subgroupMinSize = lanes));
+  for (const s of [x, w]) be.release(s);
+  // lavapipe (CI's adapter) offers subgroups of 8
+  if (be.description.includes("llvmpipe")) expect(lanes).toBe(8);
+  expect(shared).toHaveLength(1);
+  expect(shared[0]!.endsWith("/shared")).toBe(lanes > 0);
+  expect(own).toHaveLength(1);
+  expect(own[0]).not.toEndWith("/shared");
 });
 
 test.skipIf(gpuFile.skip)("FSRCNN's ×4 layer (one output channel, stride 4) reads its weights regrouped by phase: one packing kernel, then the packed transposed conv", async () => {

@@ -46,6 +46,19 @@ function channelsPerTile(outChannels: number, inChannels: number, windowed: bool
 }
 
 /**
+ * The forward conv's tile. A strided layer whose weights its lanes share (weightSharing) takes 4 columns, whose
+ * (4 − 1)·SW + KW inputs fit a window, and up to 16 channels: the teacher encoder's 5×5 stride-4 layer at HR 96
+ * ran 14×4 in 100–113 ms, 16×4 100–126, 8×4 106–118, 28×4 110, 8×12 (before) 128–134 (bench/NOTES.md, entry 43).
+ * With weights loaded per lane, wider channel blocks cost a weight load per multiply-add they add (entry 37).
+ */
+function forwardTile(O: number, C: number, [W, WO]: [number, number], KW: number, SW: number, shared: boolean): { ot: number; xt: number } {
+  if (shared && SW > 1 && C > 1 && 3 * SW + KW <= WINDOW_MAX) return { ot: channelBlock(O, 16, [16, 14, 12, 8, 6, 4, 7, 5, 3, 2, 1]), xt: 4 };
+  const xt = tileColumns(WO);
+  const span = (xt - 1) * SW + KW;
+  return { ot: channelsPerTile(O, C, (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX), xt };
+}
+
+/**
  * Tile of the transposed conv: OT output channels × XT quotients × RT column phases. A single output channel
  * takes every phase (RT = SW), so one input window feeds SW·XT outputs; there SW·XT stays at 32 above stride 1
  * (FSRCNN's ×4 layer: XT 16 took 116 ms, 8 took 44 ms). Wider layers keep one phase per invocation (their weight
@@ -177,6 +190,31 @@ function windowConsts(KH: number, KW: number, g: ConvGeometry): { code: string; 
 }
 
 /**
+ * How the forward conv's lanes get their weights. Every lane of a workgroup reads the same OT channels' weights,
+ * and on lavapipe a storage or uniform load pays per lane even when the address is the same in all of them
+ * (bench/NOTES.md, entry 32). With subgroups (at least LANES = min(subgroup size, OT) lanes), lane l loads the
+ * weights of channels o0 + l + k·LANES alone (LOADS of them) and `share_weights` hands every lane all OT by
+ * subgroup broadcasts (≈ 0.2 ns each on lavapipe): the encoder's stride-4 layer 197 → 124 ms (entry 43).
+ */
+function weightSharing(rt: GpuRuntime, ot: number, shared: boolean): { code: string; key: string } {
+  if (!shared) {
+    // the entry point takes a Lane either way; here its builtin goes unread
+    return {
+      code: "const SHARED = false;\nconst LANES: u32 = 1u;\nconst LOADS: u32 = 1u;\nstruct Lane { @builtin(global_invocation_id) unused: vec3u }\nfn lane_index(l: Lane) -> u32 { return 0u; }\n" +
+        "fn share_weights(v: array<f32, LOADS>) -> array<f32, OT> { return array<f32, OT>(); }\n",
+      key: "",
+    };
+  }
+  const S = Math.min(rt.subgroupMinSize, ot);
+  const lanes = Array.from({ length: ot }, (_, j) => `subgroupBroadcast(v[${Math.floor(j / S)}], ${j % S}u)`).join(", ");
+  return {
+    code: `enable subgroups;\nconst SHARED = true;\nconst LANES: u32 = ${S}u;\nconst LOADS: u32 = ${Math.ceil(ot / S)}u;\nstruct Lane { @builtin(subgroup_invocation_id) id: u32 }\n` +
+      `fn lane_index(l: Lane) -> u32 { return l.id; }\nfn share_weights(v: array<f32, LOADS>) -> array<f32, OT> { return array<f32, OT>(${lanes}); }\n`,
+    key: "/shared",
+  };
+}
+
+/**
  * The output's activation `activate(v, o)`: the identity, or a PReLU whose slopes are binding 5 (so a PReLU after
  * the convolution costs no pass of its own).
  */
@@ -199,11 +237,11 @@ export function conv2d(
 ): GPUBuffer {
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
   const y = rt.acquire(N * O * HO * WO);
-  const xt = tileColumns(WO);
-  const span = (xt - 1) * g.stride[1] + KW;
+  const shared = rt.subgroupMinSize > 0;
+  const t = forwardTile(O, C, [W, WO], KW, g.stride[1], shared);
+  const span = (t.xt - 1) * g.stride[1] + KW;
   // a 1×1 kernel reuses no input, but its window is worth loading when it can be read as vec4s (entry 23)
   const xwin = (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX ? span : 0;
-  const t = { ot: channelsPerTile(O, C, xwin > 0), xt };
   const spatial = HO * blocks(WO, t.xt);
   const wb = weightBinding(rt, w, O * C * KH * KW);
   const win = windowConsts(KH, KW, g);
@@ -214,9 +252,10 @@ export function conv2d(
   // an invocation's XT outputs of a row start at a multiple of XT
   const output = outputBinding(WO % 4 === 0 && t.xt % 4 === 0);
   // Without a bias the weights stand in for its binding, which the shader never reads.
+  const lanes = weightSharing(rt, t.ot, shared);
   rt.dispatch({
-    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${output.key}${act.key}${flipped ? "/flipped" : ""}`,
-    code: `const XWIN: u32 = ${xwin}u;\nconst FLIPPED = ${flipped};\n` + win.code + wb.code + input.code + output.code + act.code + tiled(conv2dWgsl, t),
+    key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${output.key}${act.key}${flipped ? "/flipped" : ""}${lanes.key}`,
+    code: `const XWIN: u32 = ${xwin}u;\nconst FLIPPED = ${flipped};\n` + win.code + wb.code + input.code + output.code + act.code + tiled(lanes.code + conv2dWgsl, t),
     params, buffers: prelu ? [x, w, bias ?? w, y, prelu.slope] : [x, w, bias ?? w, y],
     workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
