@@ -13,7 +13,8 @@
 // The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
 // the weights' binding 2 with its accessors `weight(i)` and `weight4(q)` (PACKED: the weights as regrouped by
 // phase_weights.wgsl), and the input's binding 1 with `input_window(row, ix0)` (see conv2d.wgsl). The grid is
-// (spatial groups, output-channel blocks, batch).
+// (spatial groups, output-channel blocks, batch). Its lanes may share their weights (SHARED, conv2d.wgsl), where a
+// subgroup's items all have the same taps (`together`, conv.ts).
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32, M: u32,
   r_first: u32, residues: u32,
@@ -23,7 +24,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32, lane: Lane) {
   let n = wg.z;
   let o0 = wg.y * OT;
   // channels past O use channel O−1's weights (in bounds) and are never written
@@ -33,21 +34,28 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     oc[j] = min(o0 + j, p.O - 1u);
     b[j] = select(0.0, bias[oc[j]], p.has_bias != 0u);
   }
+  // SHARED (see conv2d.wgsl): lane l loads the weights of channels o0 + l + k·LANES alone, where its whole subgroup
+  // reads the same taps (`together`); so every lane runs every item, and a clamped one stores nothing
+  var wl: array<u32, LOADS>;
+  for (var k = 0u; k < LOADS; k++) { wl[k] = min(o0 + min(k * LANES + lane_index(lane), OT - 1u), p.O - 1u); }
   for (var sg = wg.x; sg * 64u < p.spatial; sg += groups.x) {
-    let s = sg * 64u + li;
-    if (s >= p.spatial) { break; }
-    let r0 = p.r_first + ((s / p.q_blocks) % p.residues) * RT;
+    let live = sg * 64u + li < p.spatial;
+    let s = min(sg * 64u + li, p.spatial - 1u);
+    // items by (row phase ry, residue, row, quotient block), the last fastest: neighbouring lanes share ry and the
+    // residue, hence their kernel rows and columns ky = ry + jy·SH, kx = r0 + jx·SW (the same weights in every lane)
+    let qb = s % p.q_blocks;
+    let mrow = (s / p.q_blocks) % p.M;
+    let r0 = p.r_first + ((s / (p.q_blocks * p.M)) % p.residues) * RT;
+    let ry = s / (p.q_blocks * p.M * p.residues);
     // the first quotient with an output: ⌈(PW − r0) / SW⌉ or 0; with every residue (RT = SW), ⌊PW / SW⌋
     let q_first = select(PW / SW, (PW + SW - 1u - r0) / SW, RT == 1u);
-    let q0 = q_first + (s % p.q_blocks) * XT;
-    // rows are numbered by phase: ty = oy + PH = m·SH + ry, so neighbouring invocations share ry and with it
-    // their kernel rows ky = ry + jy·SH (the same taps and weights in every lane); m from the first with an output
-    let rows = s / (p.q_blocks * p.residues);
-    let ry = rows / p.M;
-    let m = (PH + SH - 1u - ry) / SH + rows % p.M;
+    let q0 = q_first + qb * XT;
+    // rows are numbered by phase: ty = oy + PH = m·SH + ry, m from the first with an output
+    let m = (PH + SH - 1u - ry) / SH + mrow;
     let ty = m * SH + ry;
-    if (ty < PH || ty - PH >= p.HO) { continue; }
+    let row_out = ty >= PH && ty - PH < p.HO;
     let oy = ty - PH;
+    let sharing = together(lane, ry, r0);
     var acc: array<array<array<f32, OT>, XT>, RT>;
     for (var i = 0u; i < RT; i++) {
       for (var t = 0u; t < XT; t++) { acc[i][t] = b; }
@@ -56,9 +64,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
       let plane = (n * p.C + c) * p.H;
       for (var jy = 0u; jy < TAPSY; jy++) {
         let ky = ry + jy * SH;
-        if (ky >= KH || jy > m || m - jy >= p.H) { continue; }
-        let iy = m - jy; // (ty − ky) / SH
-        let row = i32((plane + iy) * p.W);
+        if (ky >= KH) { continue; } // the same in a subgroup whose lanes share ry
+        // input row (ty − ky) / SH = m − jy; rows outside the input are read clamped and count as zeros
+        let inside = (jy <= m) & (m - jy < p.H);
+        let row = i32((plane + select(0u, min(m - jy, p.H - 1u), jy <= m)) * p.W);
         // the XT outputs and their TAPS column taps read inputs q0 − (TAPS − 1) … q0 + XT − 1: load them once
         let xw = input_window(row, i32(q0) - i32(TAPS - 1u));
         for (var jx = 0u; jx < TAPS; jx++) {
@@ -69,17 +78,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
             let kx = r0 + i + jx * SW;
             if (kx >= KW) { continue; } // KW not a multiple of SW: this residue has one tap fewer
             var wv: array<f32, OT>;
-            for (var j = 0u; j < OT; j++) {
-              if (PACKED) { wv[j] = packed[i]; } else { wv[j] = weight(((c * p.O + oc[j]) * KH + ky) * KW + kx); }
+            if (PACKED) {
+              for (var j = 0u; j < OT; j++) { wv[j] = packed[i]; }
+            } else if (sharing) {
+              var mine: array<f32, LOADS>;
+              for (var k = 0u; k < LOADS; k++) { mine[k] = weight(((c * p.O + wl[k]) * KH + ky) * KW + kx); }
+              wv = share_weights(mine);
+            } else {
+              for (var j = 0u; j < OT; j++) { wv[j] = weight(((c * p.O + oc[j]) * KH + ky) * KW + kx); }
             }
             for (var t = 0u; t < XT; t++) {
-              let xv = xw[t + TAPS - 1u - jx]; // input column q0 + t − jx
+              let xv = select(0.0, xw[t + TAPS - 1u - jx], inside); // input column q0 + t − jx
               for (var j = 0u; j < OT; j++) { acc[i][t][j] += xv * wv[j]; }
             }
           }
         }
       }
     }
+    if (!live || !row_out) { continue; }
     for (var i = 0u; i < RT; i++) {
       for (var t = 0u; t < XT; t++) {
         let tx = (q0 + t) * SW + r0 + i; // = ox + PW

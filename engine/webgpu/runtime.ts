@@ -293,9 +293,9 @@ export class GpuRuntime {
     if (!p) {
       this.device.pushErrorScope("validation");
       const pipeline = keepingEncodedStrings(() => {
-        // a kernel's pieces may each ask for an extension (`enable …;` on a line of its own), but WGSL wants the
-        // directives before every declaration: they move to the top
-        const directive = /^(?:enable|requires) [^;]*;\n/gm;
+        // a kernel's pieces may each carry a directive (`enable …;`, `diagnostic(…);` on a line of its own), but
+        // WGSL wants the directives before every declaration: they move to the top
+        const directive = /^(?:enable |requires |diagnostic\()[^;]*;\n/gm;
         const directives = [...new Set(d.code.match(directive) ?? [])].join("");
         const module = this.device.createShaderModule({ code: `${directives}${commonWgsl}\n${d.code.replace(directive, "")}`, label: d.key });
         return this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: d.entry ?? "main" }, label: key });

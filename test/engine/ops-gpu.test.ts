@@ -156,7 +156,8 @@ const FSRCNN_CONVS: ConvCase[] = [
   // rows of 24 (HR patch 96): 12-column tiles (engine/webgpu/kernels/conv.ts, tileColumns)
   { x: [2, 12, 5, 24], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] }, // mapping at LR 24
   { x: [1, 56, 8, 96], w: [56, 56, 5, 5], bias: true, stride: [4, 4], padding: [2, 2] }, // the encoder's stride-4 layer
-  // … at HR 192: its input gradient (a transposed conv) takes 16 quotients per invocation, 12 at HR 96
+  // … at HR 192: its input gradient (a transposed conv) takes 16 quotients per invocation, 12 at HR 96; with
+  // subgroups 14 channels × 12 quotients, and its items come in runs of 8 with the same taps (lanes share weights)
   { x: [1, 56, 5, 192], w: [56, 56, 5, 5], bias: false, stride: [4, 4], padding: [2, 2] },
 ];
 

@@ -65,10 +65,18 @@ function forwardTile(O: number, C: number, [W, WO]: [number, number], KW: number
  * loads would grow with SW: the teacher encoder's stride-4 input gradient took 3.2 s with every phase, 0.84 s with
  * one; bench/NOTES.md, entry 11), 8 channels where they divide O, and as many quotients as the forward conv
  * takes columns for a row of `quotients` (that layer at HR 96, 24 per residue: 8×12 120 ms, 8×8 155, 8×16 142,
- * 4×12 150; entry 42).
+ * 4×12 150; entry 42). Where the lanes share their weights (weightSharing), up to 16 channels and then at most 168
+ * accumulators: 14×12 116–123 ms, 8×12 140–151, 14×8 124, 16×12 161 (wasted channels), 28×8 140, 14×24 393; at
+ * HR 192 14×12 560 ms, 8×16 634 (entry 43).
  */
-function transposedTile(outChannels: number, sw: number, quotients: number): { ot: number; xt: number; rt: number } {
+function transposedTile(outChannels: number, sw: number, quotients: number, shared: boolean): { ot: number; xt: number; rt: number } {
   if (outChannels === 1) return { ot: 1, xt: sw > 1 ? Math.max(1, Math.floor(32 / sw)) : 16, rt: sw };
+  if (shared) {
+    const ot = channelBlock(outChannels, 16, [16, 14, 12, 8, 6, 4, 7, 5, 3, 2, 1]);
+    let xt = tileColumns(quotients);
+    while (xt > 4 && ot * xt > 168) xt -= 4;
+    return { ot, xt, rt: 1 };
+  }
   const ot = channelBlock(outChannels, 8, [8, 4, 6, 7, 5, 3, 2, 1]);
   return { ot, xt: tileColumns(quotients), rt: 1 };
 }
@@ -215,6 +223,18 @@ function weightSharing(rt: GpuRuntime, ot: number, shared: boolean): { code: str
 }
 
 /**
+ * `together(lane, ry, r0)`: whether every lane of this subgroup has the transposed conv's row phase ry and residue
+ * r0, hence the same taps, so that its lanes can share their weights. Items are ordered so that runs of M·q_blocks
+ * share them; this checks rather than assumes how an implementation groups invocations into subgroups.
+ */
+function togetherCode(shared: boolean): string {
+  if (!shared) return "fn together(l: Lane, ry: u32, r0: u32) -> bool { return false; }\n";
+  // the branch it guards is uniform in each subgroup, which WGSL's analysis cannot see
+  return "diagnostic(off, subgroup_uniformity);\nfn together(l: Lane, ry: u32, r0: u32) -> bool {\n" +
+    "  return subgroupAll((ry == subgroupBroadcastFirst(ry)) & (r0 == subgroupBroadcastFirst(r0)));\n}\n";
+}
+
+/**
  * The output's activation `activate(v, o)`: the identity, or a PReLU whose slopes are binding 5 (so a PReLU after
  * the convolution costs no pass of its own).
  */
@@ -278,7 +298,7 @@ export function convTranspose2d(
   // output columns by residue r = (ox + pw) mod sw and quotient q = (ox + pw) div sw
   const most = (phases: { count: number }[]) => Math.max(...phases.map((f) => f.count));
   const byResidue = phaseCounts(WO, sw, padW, false);
-  const t = transposedTile(O, sw, most(byResidue));
+  const t = transposedTile(O, sw, most(byResidue), rt.subgroupMinSize > 0);
   const phases = t.rt === 1 ? byResidue : phaseCounts(WO, sw, padW, true);
   const qBlocks = blocks(most(phases), t.xt);
   // rows by phase (see the shader): sh phases of M rows each
@@ -293,14 +313,15 @@ export function convTranspose2d(
   const wb = weightBinding(rt, weights, packed ? C * KH * nTaps * 4 : C * O * KH * KW);
   // windows of XT + TAPS − 1 inputs start at column q0 − (TAPS − 1), q0 = a residue's first quotient + a multiple
   // of XT: one dispatch per run of residues whose windows start at the same offset within a vec4
+  const lanes = weightSharing(rt, t.ot, rt.subgroupMinSize > 0 && !packed);
   const leadFor = (first: number) => (W % 4 === 0 ? leadOf(t.xt, first + 1 - nTaps) : null);
   for (const run of runsBy(phases, (f) => leadFor(f.first))) {
     const input = inputBinding(W, t.xt + nTaps - 1, run.key);
     const spatial = sh * M * run.items.length * qBlocks;
     const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M, run.items[0].residue, run.items.length);
     rt.dispatch({
-      key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}${input.key ? `/lead${run.key}` : ""}${packed ? "/packed" : ""}`,
-      code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(convTransposeWgsl, t), params,
+      key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}${input.key ? `/lead${run.key}` : ""}${packed ? "/packed" : ""}${lanes.key}`,
+      code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(lanes.code + togetherCode(lanes.key !== "") + convTransposeWgsl, t), params,
       buffers: [x, weights, bias ?? weights, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
     });
   }
