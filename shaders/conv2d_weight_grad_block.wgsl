@@ -1,15 +1,11 @@
-// What the two weight-gradient kernels (conv2d_weight_grad.wgsl, scalar; conv2d_weight_grad_vec4.wgsl) share:
-// their parameters, the output binding, the channel block's offsets, the rows a thread walks, and the end of a
-// workgroup's work, where the 64 threads' partial sums of its OT×CT×KW block meet in workgroup memory (no
-// atomics). The host prepends it to either kernel.
+// What the weight-gradient kernels (conv2d_weight_grad.wgsl, scalar; conv2d_weight_grad_vec4.wgsl;
+// conv2d_weight_grad_lanes.wgsl) share: their parameters, the output binding, the channel block's offsets and the
+// rows a thread walks. The host prepends it to each; the first two end with conv2d_weight_grad_sum.wgsl.
 struct Params {
   N: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
-
-const ACC = OT * CT * KW;
-var<workgroup> part: array<array<f32, ACC>, 64>;
 
 // Where the block's input and output channels start, in planes of `xplane` and `plane` elements (of x and dy as
 // the kernel indexes them). Channels past the end take the last one's (in bounds) and are never written.
@@ -32,19 +28,4 @@ fn rows_at(r: u32, ky: u32) -> Rows {
   let oy = r % p.HO;
   let iy = i32(oy * SH + ky) - i32(PH);
   return Rows((n * p.C * p.H + u32(max(iy, 0))) * p.W, (n * p.O * p.HO + oy) * p.WO, iy < 0 || iy >= i32(p.H));
-}
-
-// Called by every thread of the workgroup (it holds a barrier): thread k adds up sum k of the block over the 64
-// threads and writes it (one barrier: a tree would cost six).
-fn write_block(li: u32, acc: array<f32, ACC>, ky: u32, c0: u32, o0: u32) {
-  part[li] = acc;
-  workgroupBarrier();
-  for (var k = li; k < ACC; k += 64u) {
-    var t = 0.0;
-    for (var i = 0u; i < 64u; i++) { t += part[i][k]; }
-    let o = o0 + k / (CT * KW);
-    let c = c0 + (k / KW) % CT;
-    let kx = k % KW;
-    if (o < p.O && c < p.C) { dw[((o * p.C + c) * KH + ky) * KW + kx] = t; }
-  }
 }

@@ -4,17 +4,11 @@
 // A thread walks its row 4 output columns per step: one dy vec4 per output channel, and per input channel the
 // window those columns' taps read, (3·SW + KW) inputs from x column 4·k·SW − PW on. The window is kept as V
 // aligned vec4s and slides by SW vec4s a step, so a step loads only the SW new ones. A vec4 lies wholly inside
-// or outside its row (W % 4 = 0), so the zero padding is one select per vec4. The parameters, the output and
-// the workgroup's final sum come from conv2d_weight_grad_block.wgsl, which the host prepends.
+// or outside its row (W % 4 = 0), so the zero padding is one select per vec4. The host prepends the parameters
+// and the output (conv2d_weight_grad_block.wgsl), the workgroup's final sum (conv2d_weight_grad_sum.wgsl), and
+// the bindings and window constants (conv2d_weight_grad_rows4.wgsl).
 // STEPS = WO / 4, the steps along a row, is a constant the host prepends: with it the row loop ran 5–14% faster
 // than with its bound read from the parameters (bench/NOTES.md, entry 31).
-@group(0) @binding(1) var<storage, read> x: array<vec4f>;
-@group(0) @binding(2) var<storage, read> dy: array<vec4f>;
-
-const OFF = (4u - PW % 4u) % 4u;           // window start within its first vec4
-const XWIN = 3u * SW + KW;                 // inputs one step's taps read
-const V = (OFF + XWIN + 3u) / 4u;          // vec4s holding them
-const NEW = min(SW, V);                    // vec4s a step loads (the rest slid over from the last step)
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {

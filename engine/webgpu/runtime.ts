@@ -199,11 +199,14 @@ export class GpuRuntime {
    * Kernels whose lanes all load the same weights then share them instead (conv.ts, weightSharing); tests set 0.
    */
   subgroupMinSize: number;
+  /** The most invocations a subgroup has (0 without subgroups); where it equals subgroupMinSize, every subgroup has that many. */
+  subgroupMaxSize: number;
 
   /** `software`: a CPU implementation (lavapipe, SwiftShader), where each workgroup has a fixed cost. */
   constructor(readonly device: GPUDevice, software = false) {
-    const info = (device as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+    const info = (device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } }).adapterInfo;
     this.subgroupMinSize = device.features.has("subgroups") ? (info?.subgroupMinSize ?? 0) : 0;
+    this.subgroupMaxSize = device.features.has("subgroups") ? (info?.subgroupMaxSize ?? 0) : 0;
     this.elementwiseGroups = software ? 64 : 4096;
     this.maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
     this.uniforms = new UniformArena(device);

@@ -438,12 +438,20 @@ describe("GPU vs CPU: conv2d, weights shared through subgroups or not", () => {
   // strided layers take 16 channels per tile where they divide O: with subgroups of 8, two weight loads per lane
   const sixteen: ConvCase = { x: [2, 3, 9, 22], w: [48, 3, 3, 3], bias: true, stride: [2, 2], padding: [1, 1] };
   it(`16 channels per tile ${label(sixteen)}`, () => agree(runConv(sixteen), convInputs(sixteen, 48)));
-  it("without subgroups (every lane loads its own weights): FSRCNN's layers and the stride-4 one", async () => {
+  // weight gradients whose subgroups walk rows together (rows of ≤ 24 vec4-aligned outputs, O a multiple of 8):
+  // several input channels per lane, padding rows, stride 2
+  const rowsTogether: ConvCase[] = [
+    { x: [2, 16, 3, 8], w: [16, 16, 1, 1], bias: false, stride: [1, 1], padding: [0, 0] },
+    { x: [2, 4, 5, 8], w: [16, 4, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] },
+    { x: [3, 8, 6, 16], w: [24, 8, 3, 3], bias: false, stride: [2, 2], padding: [1, 1] },
+  ];
+  for (const c of rowsTogether) it(`rows together ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
+  it("without subgroups (every lane loads its own weights and rows): FSRCNN's layers, the stride-4 one, the cases above", async () => {
     const rt = gpu().rt;
     const lanes = rt.subgroupMinSize;
     rt.subgroupMinSize = 0;
     try {
-      for (const c of [...FSRCNN_CONVS, sixteen]) await agree(runConv(c), convInputs(c, c.w[0]));
+      for (const c of [...FSRCNN_CONVS, sixteen, ...rowsTogether]) await agree(runConv(c), convInputs(c, c.w[0]));
     } finally {
       rt.subgroupMinSize = lanes;
     }

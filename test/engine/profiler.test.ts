@@ -114,6 +114,22 @@ test.skipIf(gpuFile.skip)("with subgroups, the forward conv's lanes share their 
   expect(own[0]).not.toEndWith("/shared");
 });
 
+test.skipIf(gpuFile.skip)("with subgroups of one size, a weight gradient on rows of ≤ 24 aligned outputs walks each row with a whole subgroup", async () => {
+  const be = gpuFile.gpu();
+  const x = be.upload(new Float32Array(2 * 16 * 3 * 8).fill(0.5));
+  const dy = be.upload(new Float32Array(2 * 16 * 3 * 8).fill(0.25));
+  const grad = () => kernelKeys(be, () => [be.conv2dWeightGrad(x, [2, 16, 3, 8], dy, [2, 16, 3, 8], [1, 1], { stride: [1, 1], padding: [0, 0] })]);
+  const lanes = be.rt.subgroupMinSize;
+  const together = await grad();
+  be.rt.subgroupMinSize = 0;
+  const apart = await grad().finally(() => (be.rt.subgroupMinSize = lanes));
+  for (const s of [x, dy]) be.release(s);
+  const fixedSize = lanes > 0 && lanes === be.rt.subgroupMaxSize && 16 % lanes === 0;
+  expect(together).toHaveLength(1);
+  expect(together[0]!.startsWith("conv2d_weight_grad_lanes/")).toBe(fixedSize);
+  expect(apart).toEqual(["conv2d_weight_grad_vec4/q2/8x4/k1x1s1x1p0x0"]);
+});
+
 test.skipIf(gpuFile.skip)("FSRCNN's ×4 layer (one output channel, stride 4) reads its weights regrouped by phase: one packing kernel, then the packed transposed conv", async () => {
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 6 * 5 * 8).fill(0.5));

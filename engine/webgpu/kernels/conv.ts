@@ -2,6 +2,9 @@ import conv2dWgsl from "../../../shaders/conv2d.wgsl" with { type: "text" };
 import weightGradWgsl from "../../../shaders/conv2d_weight_grad.wgsl" with { type: "text" };
 import weightGradVec4Wgsl from "../../../shaders/conv2d_weight_grad_vec4.wgsl" with { type: "text" };
 import weightGradBlockWgsl from "../../../shaders/conv2d_weight_grad_block.wgsl" with { type: "text" };
+import weightGradLanesWgsl from "../../../shaders/conv2d_weight_grad_lanes.wgsl" with { type: "text" };
+import weightGradRows4Wgsl from "../../../shaders/conv2d_weight_grad_rows4.wgsl" with { type: "text" };
+import weightGradSumWgsl from "../../../shaders/conv2d_weight_grad_sum.wgsl" with { type: "text" };
 import convTransposeWgsl from "../../../shaders/conv_transpose2d.wgsl" with { type: "text" };
 import phaseWeightsWgsl from "../../../shaders/phase_weights.wgsl" with { type: "text" };
 import type { ConvGeometry } from "../../backend.ts";
@@ -374,6 +377,42 @@ function phaseWeights(rt: GpuRuntime, w: GPUBuffer, C: number, KH: number, KW: n
  * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB); 48 for the vec4
  * kernel, whose sliding window takes registers too (bench/NOTES.md, entry 23).
  */
+/**
+ * Whether the weight gradient's subgroups walk rows together (conv2d_weight_grad_lanes.wgsl): every subgroup of the
+ * device has the same size S, it divides O, and there is more than one input channel. Measured against the vec4
+ * kernel in one process (bench/NOTES.md, entry 44): the encoder's stride-4 layer at HR 96 (rows of 24 outputs)
+ * 220 → 154, 173 → 128, 229 → 173 ms; the VID's 1×1 56→56 at LR 24 8.6 → 7.8, 9.0 → 6.9; but at HR 192 (rows of
+ * 48) 869 → 713 once and slower in three runs (707 → 1054, 891 → 1106, 631 → 700), and with one input channel
+ * slower (38 → 44, 42 → 47): so rows of at most 24 outputs, and C > 1.
+ */
+function lanesShareRows(rt: GpuRuntime, O: number, C: number, WO: number): boolean {
+  const S = rt.subgroupMinSize;
+  return S > 0 && S === rt.subgroupMaxSize && 64 % S === 0 && O % S === 0 && C > 1 && WO <= 24;
+}
+
+/** The weight gradient with a subgroup's lanes on one row (see lanesShareRows), into `dw`. */
+function weightGradLanes(
+  rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, dy: GPUBuffer, [, O, HO, WO]: Shape4, [KH, KW]: readonly [number, number], g: ConvGeometry, dw: GPUBuffer,
+): GPUBuffer {
+  const S = rt.subgroupMinSize;
+  // a lane's sums: OPL output channels × CT input channels × KW, 48 at most (as the vec4 kernel's tiles)
+  const opl = largestDivisorUpTo(O / S, Math.max(1, Math.floor(48 / KW)));
+  const ct = [8, 4, 6, 7, 5, 3, 2, 1].find((d) => C % d === 0 && opl * d * KW <= 48) ?? 1;
+  const ot = S * opl;
+  const win = windowConsts(KH, KW, g);
+  rt.dispatch({
+    key: `conv2d_weight_grad_lanes/q${WO / 4}/${ot}x${ct}/s${S}/${win.key}`,
+    code: "enable subgroups;\n" +
+      // the subgroup's lanes share their row, so its branches are uniform in it: WGSL's analysis cannot see that
+      "diagnostic(off, subgroup_uniformity);\n" +
+      win.code + `const OT: u32 = ${ot}u;\nconst CT: u32 = ${ct}u;\nconst S: u32 = ${S}u;\nconst STEPS: u32 = ${WO / 4}u;\n` + weightGradBlockWgsl + weightGradRows4Wgsl + weightGradLanesWgsl,
+    params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: [KH, blocks(C, ct), blocks(O, ot)],
+  });
+  return dw;
+}
+
+const largestDivisorUpTo = (n: number, most: number) => Math.max(...Array.from({ length: Math.min(n, most) }, (_, i) => i + 1).filter((d) => n % d === 0));
+
 function weightGradTile(O: number, C: number, KW: number, vec4: boolean): { ot: number; ct: number } {
   // the first preferred divisor of n within the budget (1 always is one)
   const fit = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0)!;
@@ -401,6 +440,7 @@ export function conv2dWeightGrad(
   const dw = rt.acquire(O * C * KH * KW);
   // rows of x and dy aligned to vec4s: the vec4 kernel (entry 23)
   const vec4 = W % 4 === 0 && WO % 4 === 0;
+  if (vec4 && lanesShareRows(rt, O, C, WO)) return weightGradLanes(rt, x, [N, C, H, W], dy, [N, O, HO, WO], [KH, KW], g, dw);
   const t = weightGradTile(O, C, KW, vec4);
   const partialBytes = 64 * t.ot * t.ct * KW * 4;
   if (partialBytes > rt.device.limits.maxComputeWorkgroupStorageSize) {
@@ -411,8 +451,8 @@ export function conv2dWeightGrad(
   const tile = `const OT: u32 = ${t.ot}u;\nconst CT: u32 = ${t.ct}u;\n`;
   rt.dispatch({
     key: `conv2d_weight_grad${vec4 ? `_vec4/q${WO / 4}` : ""}/${t.ot}x${t.ct}/${win.key}`,
-    code: win.code + tile + weightGradBlockWgsl +
-      (vec4 ? `const STEPS: u32 = ${WO / 4}u;\n${weightGradVec4Wgsl}` : `const XB: u32 = ${WEIGHT_GRAD_COLUMNS}u;\n${weightGradWgsl}`), params,
+    code: win.code + tile + weightGradBlockWgsl + weightGradSumWgsl +
+      (vec4 ? `const STEPS: u32 = ${WO / 4}u;\n${weightGradRows4Wgsl}${weightGradVec4Wgsl}` : `const XB: u32 = ${WEIGHT_GRAD_COLUMNS}u;\n${weightGradWgsl}`), params,
     buffers: [x, dy, dw], workgroups: [KH, blocks(C, t.ct), blocks(O, t.ot)],
   });
   return dw;
