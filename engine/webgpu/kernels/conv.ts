@@ -55,10 +55,19 @@ function channelsPerTile(outChannels: number, inChannels: number, windowed: bool
  * With weights loaded per lane, wider channel blocks cost a weight load per multiply-add they add (entry 37).
  */
 function forwardTile(O: number, C: number, [W, WO]: [number, number], KW: number, SW: number, shared: boolean): { ot: number; xt: number } {
-  if (shared && SW > 1 && C > 1 && 3 * SW + KW <= WINDOW_MAX) return { ot: channelBlock(O, 16, [16, 14, 12, 8, 6, 4, 7, 5, 3, 2, 1]), xt: 4 };
+  if (shared && SW > 1 && C > 1 && inputWindow(W, KW, SW, 4) > 0) return { ot: channelBlock(O, 16, [16, 14, 12, 8, 6, 4, 7, 5, 3, 2, 1]), xt: 4 };
   const xt = tileColumns(WO);
+  return { ot: channelsPerTile(O, C, inputWindow(W, KW, SW, xt) > 0), xt };
+}
+
+/**
+ * The inputs the forward conv keeps in registers per row: the (XT − 1)·SW + KW that an invocation's XT outputs
+ * read, when that is at most WINDOW_MAX; else 0 (no window). A 1×1 kernel reuses no input, but its window is worth
+ * loading when it can be read as vec4s (entry 23).
+ */
+function inputWindow(W: number, KW: number, SW: number, xt: number): number {
   const span = (xt - 1) * SW + KW;
-  return { ot: channelsPerTile(O, C, (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX), xt };
+  return (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX ? span : 0;
 }
 
 /**
@@ -262,9 +271,7 @@ export function conv2d(
   const y = rt.acquire(N * O * HO * WO);
   const shared = rt.subgroupMinSize > 0;
   const t = forwardTile(O, C, [W, WO], KW, g.stride[1], shared);
-  const span = (t.xt - 1) * g.stride[1] + KW;
-  // a 1×1 kernel reuses no input, but its window is worth loading when it can be read as vec4s (entry 23)
-  const xwin = (KW > 1 || W % 4 === 0) && span <= WINDOW_MAX ? span : 0;
+  const xwin = inputWindow(W, KW, g.stride[1], t.xt);
   const spatial = HO * blocks(WO, t.xt);
   const wb = weightBinding(rt, w, O * C * KH * KW);
   const win = windowConsts(KH, KW, g);
@@ -316,7 +323,8 @@ export function convTranspose2d(
   const wb = weightBinding(rt, weights, packed ? C * KH * nTaps * 4 : C * O * KH * KW);
   // windows of XT + TAPS − 1 inputs start at column q0 − (TAPS − 1), q0 = a residue's first quotient + a multiple
   // of XT: one dispatch per run of residues whose windows start at the same offset within a vec4
-  const lanes = weightSharing(rt, t.ot, rt.subgroupMinSize > 0 && !packed);
+  const shared = rt.subgroupMinSize > 0 && !packed;
+  const lanes = weightSharing(rt, t.ot, shared);
   const leadFor = (first: number) => (W % 4 === 0 ? leadOf(t.xt, first + 1 - nTaps) : null);
   for (const run of runsBy(phases, (f) => leadFor(f.first))) {
     const input = inputBinding(W, t.xt + nTaps - 1, run.key);
@@ -324,7 +332,7 @@ export function convTranspose2d(
     const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M, run.items[0].residue, run.items.length);
     rt.dispatch({
       key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}${input.key ? `/lead${run.key}` : ""}${packed ? "/packed" : ""}${lanes.key}`,
-      code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(lanes.code + togetherCode(lanes.key !== "") + convTransposeWgsl, t), params,
+      code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(lanes.code + togetherCode(shared) + convTransposeWgsl, t), params,
       buffers: [x, weights, bias ?? weights, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
     });
   }
@@ -377,6 +385,23 @@ function phaseWeights(rt: GpuRuntime, w: GPUBuffer, C: number, KH: number, KW: n
  * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB); 48 for the vec4
  * kernel, whose sliding window takes registers too (bench/NOTES.md, entry 23).
  */
+function weightGradTile(O: number, C: number, KW: number, vec4: boolean): { ot: number; ct: number } {
+  const accumulators = vec4 ? 48 : 64;
+  const budget = Math.max(1, Math.floor(accumulators / KW));
+  // One input channel: the budget goes to output channels, as the largest divisor of O within it (the ×4 layer's
+  // weight gradient, KW = 9: 7 channels 41 ms, 4 channels 51 ms; entry 20). The vec4 kernel stops at 4: a step
+  // then loads one x vec4 and OT dy vec4s, and past 4 channels its code spills (×4 layer: 4 → 34 ms, 7 → 104 ms).
+  const ot = C === 1 ? largestDivisor(O, Math.min(8, vec4 ? Math.min(4, budget) : budget)) : preferredDivisor(O, budget);
+  const ct = preferredDivisor(C, Math.floor(accumulators / (ot * KW)));
+  return { ot, ct };
+}
+
+/** The first of the weight gradients' preferred block sizes that divides n and is at most `most` (else 1). */
+const preferredDivisor = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0) ?? 1;
+
+/** The largest divisor of n that is at most `most` (1 at least). */
+const largestDivisor = (n: number, most: number) => Math.max(1, ...Array.from({ length: Math.min(n, most) }, (_, i) => i + 1).filter((d) => n % d === 0));
+
 /**
  * Whether the weight gradient's subgroups walk rows together (conv2d_weight_grad_lanes.wgsl): every subgroup of the
  * device has the same size S, it divides O, and there is more than one input channel. Measured against the vec4
@@ -396,8 +421,8 @@ function weightGradLanes(
 ): GPUBuffer {
   const S = rt.subgroupMinSize;
   // a lane's sums: OPL output channels × CT input channels × KW, 48 at most (as the vec4 kernel's tiles)
-  const opl = largestDivisorUpTo(O / S, Math.max(1, Math.floor(48 / KW)));
-  const ct = [8, 4, 6, 7, 5, 3, 2, 1].find((d) => C % d === 0 && opl * d * KW <= 48) ?? 1;
+  const opl = largestDivisor(O / S, Math.max(1, Math.floor(48 / KW)));
+  const ct = preferredDivisor(C, Math.floor(48 / (opl * KW)));
   const ot = S * opl;
   const win = windowConsts(KH, KW, g);
   rt.dispatch({
@@ -409,22 +434,6 @@ function weightGradLanes(
     params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: [KH, blocks(C, ct), blocks(O, ot)],
   });
   return dw;
-}
-
-const largestDivisorUpTo = (n: number, most: number) => Math.max(...Array.from({ length: Math.min(n, most) }, (_, i) => i + 1).filter((d) => n % d === 0));
-
-function weightGradTile(O: number, C: number, KW: number, vec4: boolean): { ot: number; ct: number } {
-  // the first preferred divisor of n within the budget (1 always is one)
-  const fit = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].find((d) => d <= most && n % d === 0)!;
-  const largestDivisor = (n: number, most: number) => Math.max(...[1, 2, 3, 4, 5, 6, 7, 8].filter((d) => d <= most && n % d === 0));
-  const accumulators = vec4 ? 48 : 64;
-  const budget = Math.max(1, Math.floor(accumulators / KW));
-  // One input channel: the budget goes to output channels, as the largest divisor of O within it (the ×4 layer's
-  // weight gradient, KW = 9: 7 channels 41 ms, 4 channels 51 ms; entry 20). The vec4 kernel stops at 4: a step
-  // then loads one x vec4 and OT dy vec4s, and past 4 channels its code spills (×4 layer: 4 → 34 ms, 7 → 104 ms).
-  const ot = C === 1 ? largestDivisor(O, vec4 ? Math.min(4, budget) : budget) : fit(O, budget);
-  const ct = fit(C, Math.max(1, Math.floor(accumulators / (ot * KW))));
-  return { ot, ct };
 }
 
 /**
