@@ -101,8 +101,10 @@ async function prepareLoop(name: keyof typeof LOOP_MODES): Promise<Prepared> {
   );
   return {
     step: async () => {
-      await it.run();
+      await it.run(W.loop.window);
     },
+    iterations: W.loop.window,
+    note: `${W.loop.window} iterations a step`,
     dispose: () => it.dispose(),
     about: { data, images: it.sampler.imageCount, parameters: it.parameterCount, prepare_ms: performance.now() - t0 },
   };

@@ -32,6 +32,11 @@ export const W = {
     /** the training images, relative to the repository root */
     data: "../shared/data/train/bsds400",
     photo: { width: 2000, height: 1336 },
+    /**
+     * L0–L2: iterations per timed step, a window of the trainer's loop between two of its pauses (one step in
+     * flight while the next is sampled and recorded; none at the window's ends); times are per iteration
+     */
+    window: 8,
   },
 } as const;
 
@@ -57,9 +62,9 @@ export const DESCRIPTIONS: Record<WorkloadName, string> = {
   B1: "FSRCNN ×4 training step (LR 48² → HR 192², L1, Adam), batch 16",
   B2: "PISR student step ×4 (frozen teacher fwd on HR + student fwd/bwd + VID Laplace, Adam), batch 16",
   B3: "FSRCNN ×4 inference 480×270 → 1920×1080, batch 1",
-  L0: "PISR teacher training iteration ×4 as train/trainer.ts runs it (bsds400 batch of HR 96² patches, flips/transpose, upload, encoder + FSRCNN, L1 + 1e-4·imitation, Adam, 3 loss terms read back), batch 16",
-  L1: "FSRCNN ×4 training iteration as train/trainer.ts runs it (bsds400 batch of LR 24² → HR 96² patches, flips/transpose, upload, L1, Adam, loss read back), batch 16",
-  L2: "PISR student training iteration ×4 as train/trainer.ts runs it (bsds400 batch, flips/transpose, upload, frozen teacher fwd on HR + student fwd/bwd + VID Laplace, Adam, 3 loss terms read back), batch 16",
+  L0: "PISR teacher training iteration ×4 as train/trainer.ts runs it (bsds400 batch of HR 96² patches, flips/transpose, upload, encoder + FSRCNN, L1 + 1e-4·imitation, Adam, 3 loss terms read back while the next iteration runs), batch 16",
+  L1: "FSRCNN ×4 training iteration as train/trainer.ts runs it (bsds400 batch of LR 24² → HR 96² patches, flips/transpose, upload, L1, Adam, loss read back while the next iteration runs), batch 16",
+  L2: "PISR student training iteration ×4 as train/trainer.ts runs it (bsds400 batch, flips/transpose, upload, frozen teacher fwd on HR + student fwd/bwd + VID Laplace, Adam, 3 loss terms read back while the next iteration runs), batch 16",
   L3: `upscale ×4 of a ${W.loop.photo.width}×${W.loop.photo.height} photo, file to file (PNG decode, RGB→YCbCr, FSRCNN on Y, Cb/Cr bicubic, YCbCr→RGB, PNG encode + write of ${W.loop.photo.width * 4}×${W.loop.photo.height * 4}), random weights`,
   ...studentDescriptions(),
 };

@@ -94,12 +94,40 @@ export function trainingStep(cfg: TrainConfig, parts: TrainingParts, batch: Batc
   });
 }
 
-/** Reads every term back (one after the other, as the trainer always has) and frees them. */
-export async function readTerms(terms: Record<string, Tensor>): Promise<Record<string, number>> {
-  const values: Record<string, number> = {};
-  for (const [k, t] of Object.entries(terms)) {
-    values[k] = await t.item();
-    t.dispose();
-  }
-  return values;
+/**
+ * Reads every term back and frees them. Every read is issued now, in one go, so that the copies are queued right
+ * behind this step's work: a step recorded after this call does not delay them (the trainer records the next step
+ * before it awaits these values).
+ */
+export function readTerms(terms: Record<string, Tensor>): Promise<Record<string, number>> {
+  const names = Object.keys(terms);
+  const reads = names.map((k) => terms[k]!.item());
+  return Promise.allSettled(reads).then((settled) => {
+    for (const k of names) terms[k]!.dispose();
+    const values: Record<string, number> = {};
+    settled.forEach((r, i) => {
+      if (r.status === "rejected") throw r.reason;
+      values[names[i]!] = r.value;
+    });
+    return values;
+  });
+}
+
+/** A step recorded and submitted; its terms arrive once the device has run it. */
+export interface LaunchedStep {
+  /** the learning rate it was taken with */
+  lr: number;
+  values: Promise<Record<string, number>>;
+}
+
+/**
+ * Sets the learning rate, records the step on `batch` and submits it, and issues its reads, without waiting for
+ * any of it: the caller can sample and record the next step while the device runs this one.
+ */
+export function launchStep(cfg: TrainConfig, parts: TrainingParts, batch: Batch, backend: Backend, lr: number): LaunchedStep {
+  parts.optimizer.lr = lr;
+  const values = readTerms(trainingStep(cfg, parts, batch, backend));
+  // a step still in flight when the loop stops on an error is never awaited: that is not an unhandled rejection
+  values.catch(() => {});
+  return { lr, values };
 }

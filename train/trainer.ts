@@ -1,5 +1,6 @@
 // One training loop for the three PISR stages. Each step runs inside a memory scope and ends with one
-// submit (Optimizer.step flushes); the losses are read back after the step to log and to catch NaN/Inf.
+// submit (Optimizer.step flushes); its losses are read back to log and to catch NaN/Inf while the next step,
+// already submitted, runs (one step in flight; none where the loop validates, saves or stops).
 // A checkpoint (last + resume) is written every `checkpointEvery` steps or `checkpointMinutes`, at every epoch
 // end and when a signal stops the run, so an interruption of any kind costs minutes at most.
 
@@ -22,7 +23,7 @@ import { upscaleImage } from "../infer/upscale.ts";
 import { saveModel } from "./models-io.ts";
 import { writeCurves } from "./plot.ts";
 import { Progress } from "./progress.ts";
-import { buildTrainingParts, readTerms, trainingStep, type TrainingParts } from "./step.ts";
+import { buildTrainingParts, type LaunchedStep, launchStep, type TrainingParts } from "./step.ts";
 import { recordSession } from "./provenance.ts";
 import { runPaths, truncateLog } from "./run-dir.ts";
 import { type StopSignal, StopSignals } from "./stop-signals.ts";
@@ -181,10 +182,25 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
 
     progress = new Progress(total, log);
     const started = step;
-    while (step < total) {
-      optimizer.lr = lrAt(step);
-      const batch = sampler.next();
-      const values = await readTerms(trainingStep(cfg, parts, batch, backend));
+    const endOfEpochAt = (s: number) => s % cfg.itersPerEpoch === 0 || s === total;
+    const stopWanted = () => signals.received !== null || (opts.stopAfter !== undefined && step - started >= opts.stopAfter);
+    const saveDue = () => step % cfg.checkpointEvery === 0 || performance.now() - lastSave >= cfg.checkpointMinutes * 60_000;
+    // Whether the loop stops at `s` steps to validate, save or stop: then nothing may be in flight behind step
+    // s (its checkpoint would hold a later step's weights, its sampler state a later batch). Elsewhere the next
+    // step is sampled, recorded and submitted before this one's losses are read, so that the host's part of a
+    // step overlaps the device's work (bench/NOTES.md, entry 45).
+    const pausesAt = (s: number) =>
+      s >= total || endOfEpochAt(s) || s % cfg.checkpointEvery === 0 || performance.now() - lastSave >= cfg.checkpointMinutes * 60_000 ||
+      signals.received !== null || (opts.stopAfter !== undefined && s - started >= opts.stopAfter);
+    let launched = step;
+    const launch = () => {
+      const lr = lrAt(launched++);
+      return launchStep(cfg, parts!, sampler.next(), backend, lr);
+    };
+    let current: LaunchedStep | null = step < total ? launch() : null;
+    while (current) {
+      const next = pausesAt(step + 1) ? null : launch();
+      const values = await current.values;
       // let the event loop run once a step: on the CPU backend every await resolves as a microtask,
       // which would keep the signal handlers from ever being called
       await new Promise((resolve) => setImmediate(resolve));
@@ -196,8 +212,10 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
       losses.push(values.loss);
       const rate = progress.tick(step, values.loss);
       const t = Math.round(trainedSeconds() * 10) / 10;
-      appendFileSync(paths.metrics, JSON.stringify({ step, epoch: epochOf(step - 1), lr: optimizer.lr, ...values, it_s: Number.isNaN(rate) ? null : rate, t }) + "\n");
-      const endOfEpoch = step % cfg.itersPerEpoch === 0 || step === total;
+      appendFileSync(paths.metrics, JSON.stringify({ step, epoch: epochOf(step - 1), lr: current.lr, ...values, it_s: Number.isNaN(rate) ? null : rate, t }) + "\n");
+      current = next;
+      if (current) continue; // not a pause: the decision was taken when the next step was launched
+      const endOfEpoch = endOfEpochAt(step);
       if (endOfEpoch) {
         const val = await validate(model, cfg.mode === "teacher", backend, cfg, valPairs);
         if (val !== null) {
@@ -210,14 +228,14 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
         }
         writeCurves(paths.metrics, paths.curves);
       }
-      const stopHere = signals.received !== null || (opts.stopAfter !== undefined && step - started >= opts.stopAfter);
-      const due = step % cfg.checkpointEvery === 0 || performance.now() - lastSave >= cfg.checkpointMinutes * 60_000;
-      if (endOfEpoch || due || stopHere) await saveAll();
+      const stopHere = stopWanted();
+      if (endOfEpoch || saveDue() || stopHere) await saveAll();
       if (signals.received) {
         log(`interrupted (${signals.received}): checkpoint written at step ${step}; continue with --resume ${dir}`);
         break;
       }
       if (stopHere) break;
+      if (step < total) current = launch();
     }
     if (step === total && bestPsnr === null) await saveModel(paths.best, model, { step: String(step) });
   } catch (e) {

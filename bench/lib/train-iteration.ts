@@ -1,18 +1,20 @@
-// One iteration of train/trainer.ts's loop, for the loop workloads L0–L2 of bench/run.ts: built from the
-// trainer's own pieces (its config defaults, createSampler, and train/step.ts: buildTrainingParts, trainingStep,
-// readTerms) and running the loop body as train() does:
-//   learning rate of the step (cosine, per epoch) → sampler.next() → inside tidy: both batches uploaded, the
-//   stage's loss terms, zeroGrad, backward, Adam step (one submit), every term detached → each term read back
-//   with item(), one after the other → one turn of the event loop → the NaN/Inf check.
-// Left out, because they are not per-step compute: the metrics line appended to metrics.jsonl, the progress
-// line, validation at epoch ends and checkpoints. test/bench/loops.test.ts checks that the first steps give the
-// losses train() logs for the same config.
+// Iterations of train/trainer.ts's loop, for the loop workloads L0–L2 of bench/run.ts: built from the
+// trainer's own pieces (its config defaults, createSampler, and train/step.ts: buildTrainingParts, launchStep)
+// and running the loop body as train() does between two of its pauses (validation, checkpoints, stops):
+//   launch: the learning rate of the step (cosine, per epoch) → sampler.next() → inside tidy: both batches
+//   uploaded, the stage's loss terms, zeroGrad, backward, Adam step (one submit), every term detached → the
+//   reads of every term issued; then, for each step: the next step launched (if the window has one more) → this
+//   step's terms awaited → one turn of the event loop → the NaN/Inf check.
+// So within a window one step is in flight while the host samples and records the next; at the window's end
+// nothing is (as at the trainer's pauses). Left out, because they are not per-step compute: the metrics line
+// appended to metrics.jsonl, the progress line, validation at epoch ends and checkpoints.
+// test/bench/loops.test.ts checks that the first steps give the losses train() logs for the same config.
 
 import type { Backend } from "../../engine/backend.ts";
 import { cosineAnnealingLr } from "../../engine/index.ts";
 import { createSampler, type PatchSampler } from "../../image/sampler.ts";
 import { type TrainConfig, validateConfig, withDefaults } from "../../train/config.ts";
-import { buildTrainingParts, readTerms, trainingStep } from "../../train/step.ts";
+import { buildTrainingParts, type LaunchedStep, launchStep } from "../../train/step.ts";
 
 export interface TrainIteration {
   readonly config: TrainConfig;
@@ -21,8 +23,11 @@ export interface TrainIteration {
   readonly parameterCount: number;
   /** iterations run so far */
   readonly steps: number;
-  /** one iteration; resolves with every loss term, read back */
-  run(): Promise<Record<string, number>>;
+  /**
+   * `iterations` iterations (1 by default), each launched before the previous one is read; resolves with every
+   * iteration's loss terms, read back, once the last is (nothing is left in flight).
+   */
+  run(iterations?: number): Promise<Record<string, number>[]>;
   dispose(): void;
 }
 
@@ -44,7 +49,7 @@ export async function createTrainIteration(
   validateConfig({ ...cfg, teacher: cfg.teacher ?? "(random)" });
   const parts = await buildTrainingParts(cfg, backend, { randomTeacher: true });
   try {
-    const { params, optimizer: opt } = parts;
+    const { params } = parts;
     const sampler = createSampler({
       folders: cfg.train, scale: cfg.scale, patchSize: cfg.patch, batchSize: cfg.batch, seed: cfg.seed, warn: opts.warn, preload: opts.preload,
     });
@@ -58,15 +63,23 @@ export async function createTrainIteration(
       get steps() {
         return step;
       },
-      async run() {
-        // ---- the loop body of train/trainer.ts, up to the NaN/Inf check
-        opt.lr = lrAt(step);
-        const batch = sampler.next();
-        const values = await readTerms(trainingStep(cfg, parts, batch, backend));
-        await new Promise((resolve) => setImmediate(resolve));
-        if (!Number.isFinite(values.loss)) throw new Error(`loss became ${values.loss} at step ${step + 1}`);
-        step++;
-        return values;
+      async run(iterations = 1) {
+        // ---- the loop body of train/trainer.ts between two pauses, up to the NaN/Inf check
+        const launch = () => launchStep(cfg, parts, sampler.next(), backend, lrAt(step + inFlight++));
+        let inFlight = 0;
+        let current: LaunchedStep | null = launch();
+        const rows: Record<string, number>[] = [];
+        for (let i = 0; i < iterations; i++) {
+          const next: LaunchedStep | null = i + 1 < iterations ? launch() : null;
+          const values = await current!.values;
+          await new Promise((resolve) => setImmediate(resolve));
+          if (!Number.isFinite(values.loss)) throw new Error(`loss became ${values.loss} at step ${step + 1}`);
+          step++;
+          inFlight--;
+          rows.push(values);
+          current = next;
+        }
+        return rows;
       },
       dispose() {
         parts.dispose();

@@ -39,13 +39,15 @@ export interface Prepared {
   about?: Record<string, unknown>;
   /** the table's note beside the run count (tiles, micro-batches), if any */
   note?: string;
+  /** iterations one step() runs (a loop workload's window); times are reported per iteration */
+  iterations?: number;
 }
 
-/** One step of `p`, in ms, its result read back. */
+/** One step of `p`, in ms per iteration, its result read back. */
 async function timed(p: Prepared): Promise<number> {
   const t = performance.now();
   await p.step();
-  return performance.now() - t;
+  return (performance.now() - t) / (p.iterations ?? 1);
 }
 
 /**

@@ -33,6 +33,8 @@ from PIL import Image, ImageOps
 
 SCALE, D, S, M = 4, 56, 12, 4
 LOOP_BATCH, LOOP_HR_PATCH = 16, 96
+# L0-L2: iterations per timed step (bench/workloads.ts, W.loop.window); torch_bench.py reports ms per iteration
+LOOP_WINDOW = 8
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # The official networks are declared once, in scripts/fixtures/pisr_official.py (shared with the fixture scripts).
@@ -154,7 +156,7 @@ def prepare_loop(name, device, data=None, photo=None):
         distillation = vid_nll(out["mu"], out["scale"], target)
         return {"loss": reconstruction + LAMBDA_VID * distillation, "reconstruction": reconstruction, "distillation": distillation}
 
-    def step():
+    def iteration():
         epoch = state["step"] // ITERS_PER_EPOCH
         for g in opt.param_groups:  # CosineAnnealingLR stepped once per epoch, in closed form
             g["lr"] = LR_MIN + (LR0 - LR_MIN) * (1 + math.cos(math.pi * min(epoch, EPOCHS) / EPOCHS)) / 2
@@ -170,6 +172,11 @@ def prepare_loop(name, device, data=None, photo=None):
         state["step"] += 1
         return values
 
+    def step():
+        for _ in range(LOOP_WINDOW):
+            iteration()
+
+    step.iterations = LOOP_WINDOW
     return step, {"data": folder, "images": len(sampler.planes), "parameters": sum(p.numel() for p in net.parameters())}
 
 

@@ -7,13 +7,10 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBackend } from "../../engine/init.ts";
-import { PisrModel } from "../../models/pisr.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
-import { saveModel } from "../../train/models-io.ts";
 import { readMetrics, train } from "../../train/trainer.ts";
-import { writeSet5Crops } from "./set5-crops.ts";
+import { saveUntrainedTeacher, writeSet5Crops } from "./set5-crops.ts";
 
 setDefaultTimeout(300_000);
 let dir: string, data: string, teacherCkpt: string;
@@ -23,12 +20,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "distill-test-"));
   data = join(dir, "data");
   writeSet5Crops(data, [["baby", 200, 180], ["bird", 100, 90], ["head", 120, 110]], 40);
-  const cpu = await createBackend("cpu");
-  const teacher = new PisrModel("teacher", { scale: 2 }, { seed: 11, backend: cpu });
-  teacherCkpt = join(dir, "teacher.safetensors");
-  await saveModel(teacherCkpt, teacher);
-  teacher.dispose();
-  cpu.destroy();
+  teacherCkpt = await saveUntrainedTeacher(join(dir, "teacher.safetensors"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

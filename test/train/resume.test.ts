@@ -7,14 +7,11 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBackend } from "../../engine/init.ts";
 import { haveWebGpu } from "../webgpu.ts";
-import { PisrModel } from "../../models/pisr.ts";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
 import { defaultConfig, type TrainConfig } from "../../train/config.ts";
-import { saveModel } from "../../train/models-io.ts";
 import { readMetrics, train } from "../../train/trainer.ts";
-import { writeSet5Crops } from "./set5-crops.ts";
+import { saveUntrainedTeacher, writeSet5Crops } from "./set5-crops.ts";
 
 setDefaultTimeout(120_000);
 
@@ -31,12 +28,7 @@ beforeAll(async () => {
   // four small crops of Set5 (40×40 HR → 20×20 LR)
   writeSet5Crops(data, [["baby", 200, 180], ["bird", 100, 90], ["butterfly", 80, 100], ["head", 120, 110]], 40);
   // an untrained teacher is enough to distil from
-  const cpu = await createBackend("cpu");
-  const teacher = new PisrModel("teacher", { scale: 2 }, { seed: 11, backend: cpu });
-  teacherCkpt = join(dir, "teacher.safetensors");
-  await saveModel(teacherCkpt, teacher);
-  teacher.dispose();
-  cpu.destroy();
+  teacherCkpt = await saveUntrainedTeacher(join(dir, "teacher.safetensors"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
