@@ -138,6 +138,10 @@ export interface Backend {
 
   /** x [N,C,H,W] ⋆ w [O,C/g,kh,kw] (+ bias [O]) → [N,O,Ho,Wo], then `prelu` on the output if given */
   conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage;
+  /** conv2d then `prelu`, for a training step: the pre-activation (the PReLU's backward reads it) and the output */
+  conv2dPreluKeep(
+    x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu: PreluEpilogue,
+  ): { pre: Storage; y: Storage };
   /** x [N,C,H,W], w [C,O/g,kh,kw] (PyTorch's layout) (+ bias [O]) → [N,O,outHW] */
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],
@@ -147,7 +151,13 @@ export interface Backend {
 
   /** PReLU with slope [1] (shared) or [C] (per channel) */
   prelu(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean): Storage;
-  preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage };
+  /**
+   * PReLU's backward; with `biasGrad`, also Σ dx over N, H, W per channel: the bias gradient of the conv whose
+   * output x is (null without)
+   */
+  preluBackward(
+    x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage, biasGrad?: boolean,
+  ): { dx: Storage; dslope: Storage; dbias: Storage | null };
 
   /** x [N, C·r², H, W] → [N, C, H·r, W·r] in PyTorch's order: out[n, c, h·r + i, w·r + j] = x[n, c·r² + i·r + j, h, w] */
   pixelShuffle(x: Storage, xShape: Shape4, r: number): Storage;

@@ -5,7 +5,8 @@
 // arithmetic folds), the weights' binding 2 with its accessor `weight(i)`: a uniform buffer when they fit
 // (cheaper loads on CPU implementations), storage otherwise; the input's binding 1 with its accessors `input(i)`
 // and `input_window(row, ix0)` (vec4 loads where rows are aligned); the output's binding 4 with its stores
-// (conv.ts, outputBinding); the output's `activate(v, o)`; and how the lanes get their weights (conv.ts,
+// (conv.ts, outputBinding); `emit1`/`emit4`, which store a result of channel o there, activated or not, or
+// both (conv.ts, epilogue); and how the lanes get their weights (conv.ts,
 // weightSharing: SHARED, LANES, LOADS, the entry point's `Lane`, `share_weights`).
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·SH−PH+ky, ox·SW−PW+kx] · w[o,c,ky,kx]
 // FLIPPED (a constant): the weights are a transposed conv's [C, O, KH, KW], read as w[c,o,KH−1−ky,KW−1−kx]; with
@@ -92,12 +93,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
       let at = ((n * p.O + o) * p.HO + oy) * p.WO + ox0;
       if (STORE4) {
         for (var t = 0u; t < XT; t += 4u) {
-          let v = vec4f(activate(acc[t][j], o), activate(acc[t + 1u][j], o), activate(acc[t + 2u][j], o), activate(acc[t + 3u][j], o));
-          if (ox0 + t < p.WO) { store4((at + t) / 4u, v); }
+          let v = vec4f(acc[t][j], acc[t + 1u][j], acc[t + 2u][j], acc[t + 3u][j]);
+          if (ox0 + t < p.WO) { emit4((at + t) / 4u, v, o); }
         }
       } else {
         for (var t = 0u; t < XT; t++) {
-          if (ox0 + t < p.WO) { store1(at + t, activate(acc[t][j], o)); }
+          if (ox0 + t < p.WO) { emit1(at + t, acc[t][j], o); }
         }
       }
     }

@@ -105,6 +105,13 @@ export class CpuBackend implements Backend {
     const yShape: Shape4 = [xShape[0], wShape[0], convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1])];
     return this.wrap(pr.prelu(y, yShape, this.arr(prelu.slope), prelu.perChannel, this.alloc));
   }
+  conv2dPreluKeep(
+    x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu: PreluEpilogue,
+  ): { pre: Storage; y: Storage } {
+    const pre = conv.conv2d(this.arr(x), xShape, this.arr(w), wShape, bias && this.arr(bias), g, this.alloc);
+    const yShape: Shape4 = [xShape[0], wShape[0], convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1])];
+    return { pre: this.wrap(pre), y: this.wrap(pr.prelu(pre, yShape, this.arr(prelu.slope), prelu.perChannel, this.alloc)) };
+  }
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],
   ): Storage {
@@ -116,9 +123,12 @@ export class CpuBackend implements Backend {
   prelu(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean): Storage {
     return this.wrap(pr.prelu(this.arr(x), xShape, this.arr(slope), perChannel, this.alloc));
   }
-  preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage } {
+  preluBackward(
+    x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage, biasGrad = false,
+  ): { dx: Storage; dslope: Storage; dbias: Storage | null } {
     const r = pr.preluBackward(this.arr(x), xShape, this.arr(slope), perChannel, this.arr(dy), this.alloc);
-    return { dx: this.wrap(r.dx), dslope: this.wrap(r.dslope) };
+    const dbias = biasGrad ? sum(r.dx, xShape, [true, false, true, true], 1, this.alloc) : null;
+    return { dx: this.wrap(r.dx), dslope: this.wrap(r.dslope), dbias: dbias && this.wrap(dbias) };
   }
   pixelShuffle(x: Storage, xShape: Shape4, r: number): Storage {
     return this.wrap(ps.pixelShuffle(this.arr(x), xShape, r, this.alloc));

@@ -7,7 +7,7 @@ import { convOutSize, convTransposeOutSize, type Shape4 } from "../shape.ts";
 import { gradEnabled } from "../context.ts";
 import { Tensor } from "../tensor.ts";
 import { backendOf, pair, shape4 } from "./common.ts";
-import { checkSlopes, prelu } from "./prelu.ts";
+import { checkSlopes } from "./prelu.ts";
 
 export interface ConvOptions {
   stride?: number | [number, number];
@@ -67,28 +67,48 @@ function conv2dPlan(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts:
 /** x [N,C,H,W] ⋆ w [O,C/g,kh,kw] + bias [O] → [N,O,Ho,Wo] with g = opts.groups (1 unless given), as torch.nn.functional.conv2d. */
 export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   const { be, g, xs, ws, ys } = conv2dPlan("conv2d", x, w, bias, opts);
-  const [, , H, W] = xs, [, , KH, KW] = ws;
   const y = be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g);
-  return Tensor.fromOp("conv2d", be, y, [...ys], [x, w, bias], (dy) => {
-    return [
-      x.requiresGrad ? Tensor.fromStorage(be, be.convTranspose2d(dy.storage, ys, w.storage, ws, null, g, [H, W]), x.shape) : null,
-      w.requiresGrad ? Tensor.fromStorage(be, be.conv2dWeightGrad(x.storage, xs, dy.storage, ys, [KH, KW], g), w.shape) : null,
-      bias?.requiresGrad ? biasGrad(dy) : null,
-    ];
-  });
+  return Tensor.fromOp("conv2d", be, y, [...ys], [x, w, bias], (dy) => [...convGrads(dy, x, xs, w, ws, g), bias?.requiresGrad ? biasGrad(dy) : null]);
+}
+
+/** conv2d's input and weight gradients from its output's, dy (null for an operand that needs none). */
+function convGrads(dy: Tensor, x: Tensor, xs: Shape4, w: Tensor, ws: Shape4, g: ConvGeometry): [Tensor | null, Tensor | null] {
+  const be = dy.backend, ys = shape4(dy);
+  const [, , H, W] = xs, [, , KH, KW] = ws;
+  return [
+    x.requiresGrad ? Tensor.fromStorage(be, be.convTranspose2d(dy.storage, ys, w.storage, ws, null, g, [H, W]), x.shape) : null,
+    w.requiresGrad ? Tensor.fromStorage(be, be.conv2dWeightGrad(x.storage, xs, dy.storage, ys, [KH, KW], g), w.shape) : null,
+  ];
 }
 
 /**
  * prelu(conv2d(x, w, bias), slope) — one slope, or one per output channel. When no gradient is recorded
- * (inference, a frozen teacher) it is one kernel: the pre-activation, needed only by a backward, is never
- * written. Otherwise it is the two ops.
+ * (inference, a frozen teacher) it is one kernel that writes the activation alone. In training the kernel writes
+ * the pre-activation too (the PReLU's backward reads it), and the backward's PReLU pass also sums the bias
+ * gradient: two passes fewer than conv2d then prelu (bench/NOTES.md, entry 46).
  */
 export function conv2dPrelu(x: Tensor, w: Tensor, bias: Tensor | null, slope: Tensor, opts: ConvOptions = {}): Tensor {
-  if (gradEnabled() && [x, w, bias, slope].some((t) => t?.requiresGrad)) return prelu(conv2d(x, w, bias, opts), slope);
   const { be, g, xs, ws, ys } = conv2dPlan("conv2dPrelu", x, w, bias, opts, [slope]);
   const perChannel = checkSlopes("conv2dPrelu", slope, ws[0], `${ws[0]} output channels`);
-  const y = be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g, { slope: slope.storage, perChannel });
-  return Tensor.fromStorage(be, y, [...ys]);
+  const act = { slope: slope.storage, perChannel };
+  if (!gradEnabled() || ![x, w, bias, slope].some((t) => t?.requiresGrad)) {
+    return Tensor.fromStorage(be, be.conv2d(x.storage, xs, w.storage, ws, bias?.storage ?? null, g, act), [...ys]);
+  }
+  const { pre, y } = be.conv2dPreluKeep(x.storage, xs, w.storage, ws, bias?.storage ?? null, g, act);
+  // not part of the graph: the backward's, freed with the scope that made it (as conv2d's output would be)
+  const preActivation = Tensor.fromStorage(be, pre, [...ys]);
+  return Tensor.fromOp("conv2dPrelu", be, y, [...ys], [x, w, bias, slope], (dy) => {
+    const r = be.preluBackward(preActivation.storage, ys, slope.storage, perChannel, dy.storage, !!bias?.requiresGrad);
+    const dpre = Tensor.fromStorage(be, r.dx, [...ys]);
+    const grads = convGrads(dpre, x, xs, w, ws, g);
+    dpre.dispose();
+    const dslope = Tensor.fromStorage(be, r.dslope, slope.shape);
+    return [
+      ...grads,
+      r.dbias && Tensor.fromStorage(be, r.dbias, [ws[0]]),
+      slope.requiresGrad ? dslope : (dslope.dispose(), null),
+    ];
+  });
 }
 
 /** x [N,C,H,W], w [C,O,kh,kw] (PyTorch's layout) + bias [O] → [N,O,Ho,Wo], as conv_transpose2d. */

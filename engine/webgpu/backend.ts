@@ -6,7 +6,7 @@ import type {
   AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, SparseRows, Storage, UnaryArgs,
   UnaryOp,
 } from "../backend.ts";
-import { convOutSize, type Shape4 } from "../shape.ts";
+import { convOutSize, type Shape4, sizeOf } from "../shape.ts";
 import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
 import * as ch from "./kernels/channels.ts";
 import * as conv from "./kernels/conv.ts";
@@ -119,6 +119,18 @@ export class WebGpuBackend implements Backend {
     const ho = convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), wo = convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1]);
     return this.wrap(y, xShape[0] * wShape[0] * ho * wo);
   }
+  conv2dPreluKeep(
+    x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu: PreluEpilogue,
+  ): { pre: Storage; y: Storage } {
+    const yShape: Shape4 = [xShape[0], wShape[0], convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1])];
+    if (groupsOf(g) > 1) {
+      // grouped convs run per group (kernels/conv-grouped.ts): the PReLU as a pass of its own
+      const pre = this.conv2d(x, xShape, w, wShape, bias, g);
+      return { pre, y: this.prelu(pre, yShape, prelu.slope, prelu.perChannel) };
+    }
+    const r = conv.conv2dPreluKeep(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, buf(prelu.slope), prelu.perChannel);
+    return { pre: this.wrap(r.pre, sizeOf(yShape)), y: this.wrap(r.post, sizeOf(yShape)) };
+  }
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],
   ): Storage {
@@ -132,9 +144,11 @@ export class WebGpuBackend implements Backend {
   prelu(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean): Storage {
     return this.wrap(pr.prelu(this.rt, buf(x), xShape, buf(slope), perChannel), x.length);
   }
-  preluBackward(x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage): { dx: Storage; dslope: Storage } {
-    const r = pr.preluBackward(this.rt, buf(x), xShape, buf(slope), perChannel, buf(dy));
-    return { dx: this.wrap(r.dx, x.length), dslope: this.wrap(r.dslope, perChannel ? xShape[1] : 1) };
+  preluBackward(
+    x: Storage, xShape: Shape4, slope: Storage, perChannel: boolean, dy: Storage, biasGrad = false,
+  ): { dx: Storage; dslope: Storage; dbias: Storage | null } {
+    const r = pr.preluBackward(this.rt, buf(x), xShape, buf(slope), perChannel, buf(dy), biasGrad);
+    return { dx: this.wrap(r.dx, x.length), dslope: this.wrap(r.dslope, perChannel ? xShape[1] : 1), dbias: r.dbias && this.wrap(r.dbias, xShape[1]) };
   }
   pixelShuffle(x: Storage, xShape: Shape4, r: number): Storage {
     return this.wrap(ps.pixelShuffle(this.rt, "shuffle", buf(x), xShape, r), x.length);

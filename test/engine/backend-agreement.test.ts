@@ -368,6 +368,14 @@ describe("conv2d (with and without bias, with and without a PReLU epilogue)", ()
       const shared = h.up([0.25]), perChannel = h.up(rng.uniforms(O, -0.5, 0.75));
       await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, st(bias), g, { slope: st(shared), perChannel: false })), n, `conv2d+bias+prelu ${convName(cs)}`);
       await h.agree(h.both((b, st) => b.conv2d(st(x), xShape, st(w), wShape, null, g, { slope: st(perChannel), perChannel: true })), n, `conv2d+prelu-c ${convName(cs)}`);
+      // for a training step: the pre-activation stored as well as the activation
+      for (const [slope, pc, b] of [[shared, false, bias], [perChannel, true, null]] as const) {
+        const gr = gpu().conv2dPreluKeep(x.g, xShape, w.g, wShape, b && b.g, g, { slope: slope.g, perChannel: pc });
+        const cr = cpu.conv2dPreluKeep(x.c, xShape, w.c, wShape, b && b.c, g, { slope: slope.c, perChannel: pc });
+        const label = `conv2dPreluKeep${pc ? " per channel" : " shared, bias"} ${convName(cs)}`;
+        await h.agree(h.track({ g: gr.pre, c: cr.pre }), n, `${label}: pre-activation`);
+        await h.agree(h.track({ g: gr.y, c: cr.y }), n, `${label}: activation`);
+      }
     });
   });
 });
@@ -511,6 +519,12 @@ describe("prelu and preluBackward (shared slope and per channel)", () => {
         const dx = h.track({ g: gr.dx, c: cr.dx }), dslope = h.track({ g: gr.dslope, c: cr.dslope });
         await h.exact(dx, n, `preluBackward dx ${label}`);
         await h.agree(dslope, slopes, `preluBackward dslope ${label}`);
+        // with the bias gradient of the conv before it (runs by channel even for a shared slope)
+        const gb = gpu().preluBackward(x.g, shape, slope.g, perChannel, dy.g, true);
+        const cb = cpu.preluBackward(x.c, shape, slope.c, perChannel, dy.c, true);
+        await h.exact(h.track({ g: gb.dx, c: cb.dx }), n, `preluBackward+bias dx ${label}`);
+        await h.agree(h.track({ g: gb.dslope, c: cb.dslope }), slopes, `preluBackward+bias dslope ${label}`);
+        await h.agree(h.track({ g: gb.dbias!, c: cb.dbias! }), shape[1], `preluBackward+bias dbias ${label}`);
       }
     });
   }

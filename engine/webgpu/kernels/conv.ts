@@ -174,22 +174,23 @@ fn input_window(row: i32, ix0: i32) -> array<f32, ${n}> {
  * then a multiple of 4 wide, and an invocation's XT outputs start at a multiple of 4): on lavapipe a vec4 store
  * costs little more than a scalar one (bench/NOTES.md, entry 26).
  */
-function outputBinding(vec4: boolean): { code: string; key: string } {
+function outputBinding(vec4: boolean, name = "y", binding = 4, suffix = ""): { code: string; key: string } {
+  const [store1, store4] = [`store1${suffix}`, `store4${suffix}`];
   if (!vec4) {
     return {
-      code: `@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-const STORE4 = false;
-fn store1(i: u32, v: f32) { y[i] = v; }
-fn store4(i4: u32, v: vec4f) { for (var e = 0u; e < 4u; e++) { y[4u * i4 + e] = v[e]; } }
+      code: `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<f32>;
+const STORE4${suffix} = false;
+fn ${store1}(i: u32, v: f32) { ${name}[i] = v; }
+fn ${store4}(i4: u32, v: vec4f) { for (var e = 0u; e < 4u; e++) { ${name}[4u * i4 + e] = v[e]; } }
 `,
       key: "",
     };
   }
   return {
-    code: `@group(0) @binding(4) var<storage, read_write> y: array<vec4f>;
-const STORE4 = true;
-fn store1(i: u32, v: f32) { y[i >> 2u][i & 3u] = v; }
-fn store4(i4: u32, v: vec4f) { y[i4] = v; }
+    code: `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<vec4f>;
+const STORE4${suffix} = true;
+fn ${store1}(i: u32, v: f32) { ${name}[i >> 2u][i & 3u] = v; }
+fn ${store4}(i4: u32, v: vec4f) { ${name}[i4] = v; }
 `,
     key: "/out4",
   };
@@ -246,16 +247,36 @@ function togetherCode(shared: boolean): string {
     "  return subgroupAll((ry == subgroupBroadcastFirst(ry)) & (r0 == subgroupBroadcastFirst(r0)));\n}\n";
 }
 
+/** A PReLU after a conv: its slopes, and whether the pre-activation is stored too (a backward needs it). */
+export interface ConvPrelu {
+  slope: GPUBuffer;
+  perChannel: boolean;
+  /** the pre-activation's buffer (binding 4, as without a PReLU); the activation then goes to binding 6 */
+  keepPre?: boolean;
+}
+
 /**
- * The output's activation `activate(v, o)`: the identity, or a PReLU whose slopes are binding 5 (so a PReLU after
- * the convolution costs no pass of its own).
+ * How a result v of output channel o is stored (`emit1`, and `emit4` for 4 neighbours): as it is; through a PReLU
+ * whose slopes are binding 5 (so a PReLU after the convolution costs no pass of its own); or both, the
+ * pre-activation at binding 4 and the activation at binding 6, for a training step, whose backward needs the
+ * pre-activation (one pass less than a PReLU pass after the convolution).
  */
-function epilogue(prelu: { perChannel: boolean } | null): { code: string; key: string } {
-  if (!prelu) return { code: "fn activate(v: f32, o: u32) -> f32 { return v; }\n", key: "" };
+function epilogue(prelu: Omit<ConvPrelu, "slope"> | null, vec4: boolean): { code: string; key: string } {
+  if (!prelu) return { code: "fn emit1(i: u32, v: f32, o: u32) { store1(i, v); }\nfn emit4(i4: u32, v: vec4f, o: u32) { store4(i4, v); }\n", key: "" };
   const a = prelu.perChannel ? "slope[o]" : "slope[0]";
+  const slope = `@group(0) @binding(5) var<storage, read> slope: array<f32>;
+fn act1(v: f32, o: u32) -> f32 { return select(${a} * v, v, v > 0.0); }
+fn act4(v: vec4f, o: u32) -> vec4f { return select(${a} * v, v, v > vec4f(0.0)); }
+`;
+  const key = prelu.perChannel ? "/prelu-c" : "/prelu";
+  if (!prelu.keepPre) {
+    return { code: slope + "fn emit1(i: u32, v: f32, o: u32) { store1(i, act1(v, o)); }\nfn emit4(i4: u32, v: vec4f, o: u32) { store4(i4, act4(v, o)); }\n", key };
+  }
   return {
-    code: `@group(0) @binding(5) var<storage, read> slope: array<f32>;\nfn activate(v: f32, o: u32) -> f32 { return select(${a} * v, v, v > 0.0); }\n`,
-    key: prelu.perChannel ? "/prelu-c" : "/prelu",
+    code: slope + outputBinding(vec4, "post", 6, "_post").code +
+      "fn emit1(i: u32, v: f32, o: u32) { store1(i, v); store1_post(i, act1(v, o)); }\n" +
+      "fn emit4(i4: u32, v: vec4f, o: u32) { store4(i4, v); store4_post(i4, act4(v, o)); }\n",
+    key: `${key}/keep`,
   };
 }
 
@@ -265,10 +286,26 @@ function epilogue(prelu: { perChannel: boolean } | null): { code: string; key: s
  */
 export function conv2d(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry,
-  prelu: { slope: GPUBuffer; perChannel: boolean } | null = null, flipped = false,
+  prelu: ConvPrelu | null = null, flipped = false,
 ): GPUBuffer {
+  return conv2dOutputs(rt, x, [N, C, H, W], w, [O, C, KH, KW], bias, g, prelu && { ...prelu, keepPre: false }, flipped).y;
+}
+
+/** conv2d then a PReLU, both outputs kept: the pre-activation and the activation (for a training step). */
+export function conv2dPreluKeep(
+  rt: GpuRuntime, x: GPUBuffer, xShape: Shape4, w: GPUBuffer, wShape: Shape4, bias: GPUBuffer | null, g: ConvGeometry, slope: GPUBuffer, perChannel: boolean,
+): { pre: GPUBuffer; post: GPUBuffer } {
+  const r = conv2dOutputs(rt, x, xShape, w, wShape, bias, g, { slope, perChannel, keepPre: true }, false);
+  return { pre: r.y, post: r.post! };
+}
+
+function conv2dOutputs(
+  rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry,
+  prelu: ConvPrelu | null, flipped: boolean,
+): { y: GPUBuffer; post: GPUBuffer | null } {
   const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
   const y = rt.acquire(N * O * HO * WO);
+  const post = prelu?.keepPre ? rt.acquire(N * O * HO * WO) : null;
   const shared = rt.subgroupMinSize > 0;
   const t = forwardTile(O, C, [W, WO], KW, g.stride[1], shared);
   const xwin = inputWindow(W, KW, g.stride[1], t.xt);
@@ -276,20 +313,21 @@ export function conv2d(
   const wb = weightBinding(rt, w, O * C * KH * KW);
   const win = windowConsts(KH, KW, g);
   const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt));
-  const act = epilogue(prelu);
   // windows start at column ox0·SW − PW, ox0 a multiple of XT
   const input = inputBinding(W, xwin, xwin > 0 ? leadOf(t.xt * g.stride[1], -g.padding[1]) : null);
   // an invocation's XT outputs of a row start at a multiple of XT
-  const output = outputBinding(WO % 4 === 0 && t.xt % 4 === 0);
+  const store4 = WO % 4 === 0 && t.xt % 4 === 0;
+  const output = outputBinding(store4);
+  const act = epilogue(prelu, store4);
   // Without a bias the weights stand in for its binding, which the shader never reads.
   const lanes = weightSharing(rt, t.ot, shared);
   rt.dispatch({
     key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${output.key}${act.key}${flipped ? "/flipped" : ""}${lanes.key}`,
     code: `const XWIN: u32 = ${xwin}u;\nconst FLIPPED = ${flipped};\n` + win.code + wb.code + input.code + output.code + act.code + tiled(lanes.code + conv2dWgsl, t),
-    params, buffers: prelu ? [x, w, bias ?? w, y, prelu.slope] : [x, w, bias ?? w, y],
+    params, buffers: [x, w, bias ?? w, y, ...(prelu ? [prelu.slope] : []), ...(post ? [post] : [])],
     workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
   });
-  return y;
+  return { y, post };
 }
 
 export function convTranspose2d(
