@@ -177,7 +177,8 @@ def prepare_loop(name, device, data=None, photo=None):
             iteration()
 
     step.iterations = LOOP_WINDOW
-    return step, {"data": folder, "images": len(sampler.planes), "parameters": sum(p.numel() for p in net.parameters())}
+    return step, {"data": folder, "images": len(sampler.planes), "parameters": sum(p.numel() for p in net.parameters()),
+                  "note": f"{LOOP_WINDOW} iterations a step"}
 
 
 def prepare_upscale(device, photo):

@@ -3,8 +3,8 @@ the profile of both sides where a target stays out of reach).
 
     /usr/bin/python3 bench/peers/torch_profile_loop.py [L0|L1|L2] [iterations=10]
 
-Runs the loop workload of bench/peers/torch_loops.py (the same iteration bench/run.ts times against the engine) for 3
-warm-up iterations, then `iterations` under torch.profiler on the CPU with every core's thread, and prints the
+Runs the loop workload of bench/peers/torch_loops.py (the same iteration bench/run.ts times against the engine) for one
+warm-up window of 8 iterations, then `iterations` (rounded up to whole windows) under torch.profiler on the CPU with every core's thread, and prints the
 operators with the most self time, one row per (operator, input shapes), in ms per iteration, so that each
 convolution's forward and backward can be set next to the engine's kernels. Run it on a quiet machine.
 """
@@ -25,13 +25,15 @@ def main():
     if name not in ("L0", "L1", "L2") or iterations < 1:
         raise SystemExit(f"usage: torch_profile_loop.py [L0|L1|L2] [iterations >= 1], got {' '.join(sys.argv[1:])}")
     torch.set_num_threads(os.cpu_count())
-    step, about = prepare_loop(name, "cpu")
-    for _ in range(3):
-        step()
+    window, about = prepare_loop(name, "cpu")
+    # bench/run.ts times windows of window.iterations iterations; here whole windows too, counted per iteration
+    windows = max(1, -(-iterations // window.iterations))
+    iterations = windows * window.iterations
+    window()
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         start = time.perf_counter()
-        for _ in range(iterations):
-            step()
+        for _ in range(windows):
+            window()
         wall = (time.perf_counter() - start) / iterations * 1e3
     rows = sorted(prof.key_averages(group_by_input_shape=True), key=lambda e: e.self_cpu_time_total, reverse=True)
     total = sum(e.self_cpu_time_total for e in rows) / iterations / 1e3
