@@ -114,6 +114,22 @@ test.skipIf(gpuFile.skip)("with subgroups, the forward conv's lanes share their 
   expect(own[0]).not.toEndWith("/shared");
 });
 
+test.skipIf(gpuFile.skip)("with shared weights, a stride-1 conv to 12 channels takes all 12 per invocation (12 × 12 tiles); without, 6", async () => {
+  const be = gpuFile.gpu();
+  const x = be.upload(new Float32Array(2 * 12 * 5 * 24).fill(0.5));
+  const w = be.upload(new Float32Array(12 * 12 * 3 * 3).fill(0.25));
+  const conv = () => kernelKeys(be, () => [be.conv2d(x, [2, 12, 5, 24], w, [12, 12, 3, 3], null, { stride: [1, 1], padding: [1, 1] })]);
+  const lanes = be.rt.subgroupMinSize;
+  const shared = await conv();
+  be.rt.subgroupMinSize = 0;
+  const own = await conv().finally(() => (be.rt.subgroupMinSize = lanes));
+  for (const s of [x, w]) be.release(s);
+  expect(shared).toHaveLength(1);
+  expect(shared[0]!.startsWith(lanes > 0 ? "conv2d/12x12/" : "conv2d/6x12/")).toBe(true);
+  expect(own).toHaveLength(1);
+  expect(own[0]).toStartWith("conv2d/6x12/");
+});
+
 test.skipIf(gpuFile.skip)("with subgroups of one size, a weight gradient on rows of ≤ 24 aligned outputs walks each row with a whole subgroup", async () => {
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 16 * 3 * 8).fill(0.5));

@@ -53,9 +53,14 @@ function channelsPerTile(outChannels: number, inChannels: number, windowed: bool
  * (4 − 1)·SW + KW inputs fit a window, and up to 16 channels: the teacher encoder's 5×5 stride-4 layer at HR 96
  * ran 14×4 in 100–113 ms, 16×4 100–126, 8×4 106–118, 28×4 110, 8×12 (before) 128–134 (bench/NOTES.md, entry 43).
  * With weights loaded per lane, wider channel blocks cost a weight load per multiply-add they add (entry 37).
+ * Shared weights at stride 1 make 12 channels worth it where 8 does not divide O but 12 does (FSRCNN's 12-channel
+ * layers and the input gradients into them), in 12 columns: its mapping layer at LR 24 6×12 1.62–1.83 ms → 12×12
+ * 1.41–1.49 (12×16 2.94: spills), its shrinking layer 1.64 → 1.10, both at 1080p 15.5 → 14.4 and 13.7 → 11.7
+ * (entry 47).
  */
 function forwardTile(O: number, C: number, [W, WO]: [number, number], KW: number, SW: number, shared: boolean): { ot: number; xt: number } {
   if (shared && SW > 1 && C > 1 && inputWindow(W, KW, SW, 4) > 0) return { ot: channelBlock(O, 16, [16, 14, 12, 8, 6, 4, 7, 5, 3, 2, 1]), xt: 4 };
+  if (shared && SW === 1 && C > 1 && O % 8 !== 0 && O % 12 === 0) return { ot: 12, xt: 12 };
   const xt = tileColumns(WO);
   return { ot: channelsPerTile(O, C, inputWindow(W, KW, SW, xt) > 0), xt };
 }
