@@ -51,6 +51,13 @@ export function convOutSize(input: number, kernel: number, stride: number, pad: 
   return Math.floor((input + 2 * pad - kernel) / stride) + 1;
 }
 
+/** Output shape [N, O, HO, WO] of x [N, C, H, W] convolved with w [O, C/g, KH, KW] at `stride` and `padding`. */
+export function convOutShape(
+  [N, , H, W]: Shape4, [O, , KH, KW]: Shape4, { stride, padding }: { stride: readonly [number, number]; padding: readonly [number, number] },
+): Shape4 {
+  return [N, O, convOutSize(H, KH, stride[0], padding[0]), convOutSize(W, KW, stride[1], padding[1])];
+}
+
 /** Output extent of a transposed convolution along one axis. */
 export function convTransposeOutSize(input: number, kernel: number, stride: number, pad: number, outputPad: number): number {
   return (input - 1) * stride - 2 * pad + kernel + outputPad;

@@ -182,16 +182,15 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
 
     progress = new Progress(total, log);
     const started = step;
+    // what the loop does once `s` steps are done: validate, save, stop (signals and the clock as seen now)
     const endOfEpochAt = (s: number) => s % cfg.itersPerEpoch === 0 || s === total;
-    const stopWanted = () => signals.received !== null || (opts.stopAfter !== undefined && step - started >= opts.stopAfter);
-    const saveDue = () => step % cfg.checkpointEvery === 0 || performance.now() - lastSave >= cfg.checkpointMinutes * 60_000;
+    const stopWanted = (s: number) => signals.received !== null || (opts.stopAfter !== undefined && s - started >= opts.stopAfter);
+    const saveDue = (s: number) => s % cfg.checkpointEvery === 0 || performance.now() - lastSave >= cfg.checkpointMinutes * 60_000;
     // Whether the loop stops at `s` steps to validate, save or stop: then nothing may be in flight behind step
     // s (its checkpoint would hold a later step's weights, its sampler state a later batch). Elsewhere the next
     // step is sampled, recorded and submitted before this one's losses are read, so that the host's part of a
     // step overlaps the device's work (bench/NOTES.md, entry 45).
-    const pausesAt = (s: number) =>
-      s >= total || endOfEpochAt(s) || s % cfg.checkpointEvery === 0 || performance.now() - lastSave >= cfg.checkpointMinutes * 60_000 ||
-      signals.received !== null || (opts.stopAfter !== undefined && s - started >= opts.stopAfter);
+    const pausesAt = (s: number) => s >= total || endOfEpochAt(s) || saveDue(s) || stopWanted(s);
     let launched = step;
     const launch = () => {
       const lr = lrAt(launched++);
@@ -228,8 +227,8 @@ export async function train(config: TrainConfig, opts: { resume?: boolean } & Tr
         }
         writeCurves(paths.metrics, paths.curves);
       }
-      const stopHere = stopWanted();
-      if (endOfEpoch || saveDue() || stopHere) await saveAll();
+      const stopHere = stopWanted(step);
+      if (endOfEpoch || saveDue(step) || stopHere) await saveAll();
       if (signals.received) {
         log(`interrupted (${signals.received}): checkpoint written at step ${step}; continue with --resume ${dir}`);
         break;

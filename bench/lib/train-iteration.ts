@@ -14,7 +14,7 @@ import type { Backend } from "../../engine/backend.ts";
 import { cosineAnnealingLr } from "../../engine/index.ts";
 import { createSampler, type PatchSampler } from "../../image/sampler.ts";
 import { type TrainConfig, validateConfig, withDefaults } from "../../train/config.ts";
-import { buildTrainingParts, type LaunchedStep, launchStep } from "../../train/step.ts";
+import { buildTrainingParts, launchStep } from "../../train/step.ts";
 
 export interface TrainIteration {
   readonly config: TrainConfig;
@@ -65,19 +65,18 @@ export async function createTrainIteration(
       },
       async run(iterations = 1) {
         // ---- the loop body of train/trainer.ts between two pauses, up to the NaN/Inf check
-        const launch = () => launchStep(cfg, parts, sampler.next(), backend, lrAt(step + inFlight++));
-        let inFlight = 0;
-        let current: LaunchedStep | null = launch();
+        let launched = step;
+        const launch = () => launchStep(cfg, parts, sampler.next(), backend, lrAt(launched++));
+        let current = launch();
         const rows: Record<string, number>[] = [];
         for (let i = 0; i < iterations; i++) {
-          const next: LaunchedStep | null = i + 1 < iterations ? launch() : null;
-          const values = await current!.values;
+          const next = i + 1 < iterations ? launch() : null;
+          const values = await current.values;
           await new Promise((resolve) => setImmediate(resolve));
           if (!Number.isFinite(values.loss)) throw new Error(`loss became ${values.loss} at step ${step + 1}`);
           step++;
-          inFlight--;
           rows.push(values);
-          current = next;
+          if (next) current = next;
         }
         return rows;
       },

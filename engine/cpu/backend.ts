@@ -6,7 +6,7 @@ import type {
   AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, SparseRows, Storage, UnaryArgs,
   UnaryOp,
 } from "../backend.ts";
-import { convOutSize, type Shape4 } from "../shape.ts";
+import { convOutShape, type Shape4 } from "../shape.ts";
 import * as ch from "./channels.ts";
 import * as conv from "./conv.ts";
 import * as ew from "./elementwise.ts";
@@ -102,15 +102,13 @@ export class CpuBackend implements Backend {
   conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage {
     const y = conv.conv2d(this.arr(x), xShape, this.arr(w), wShape, bias && this.arr(bias), g, this.alloc);
     if (!prelu) return this.wrap(y);
-    const yShape: Shape4 = [xShape[0], wShape[0], convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1])];
-    return this.wrap(pr.prelu(y, yShape, this.arr(prelu.slope), prelu.perChannel, this.alloc));
+    return this.wrap(pr.prelu(y, convOutShape(xShape, wShape, g), this.arr(prelu.slope), prelu.perChannel, this.alloc));
   }
   conv2dPreluKeep(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu: PreluEpilogue,
   ): { pre: Storage; y: Storage } {
     const pre = conv.conv2d(this.arr(x), xShape, this.arr(w), wShape, bias && this.arr(bias), g, this.alloc);
-    const yShape: Shape4 = [xShape[0], wShape[0], convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1])];
-    return { pre: this.wrap(pre), y: this.wrap(pr.prelu(pre, yShape, this.arr(prelu.slope), prelu.perChannel, this.alloc)) };
+    return { pre: this.wrap(pre), y: this.wrap(pr.prelu(pre, convOutShape(xShape, wShape, g), this.arr(prelu.slope), prelu.perChannel, this.alloc)) };
   }
   convTranspose2d(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, outHW: readonly [number, number],

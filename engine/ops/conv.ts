@@ -3,7 +3,7 @@
 // conv2d (opts.groups) passes its groups to all three in the geometry.
 
 import type { ConvGeometry } from "../backend.ts";
-import { convOutSize, convTransposeOutSize, type Shape4 } from "../shape.ts";
+import { convOutShape, convTransposeOutSize, type Shape4 } from "../shape.ts";
 import { gradEnabled } from "../context.ts";
 import { Tensor } from "../tensor.ts";
 import { backendOf, pair, shape4 } from "./common.ts";
@@ -58,10 +58,9 @@ function conv2dPlan(op: string, x: Tensor, w: Tensor, bias: Tensor | null, opts:
   const be = backendOf(op, x, w, bias, ...more);
   const g = geometry(op, opts, groups);
   const xs = shape4(x), ws = shape4(w);
-  const [N, , H, W] = xs, [O, , KH, KW] = ws;
-  const HO = convOutSize(H, KH, g.stride[0], g.padding[0]), WO = convOutSize(W, KW, g.stride[1], g.padding[1]);
-  if (HO < 1 || WO < 1) throw new Error(`${op}: kernel ${KH}×${KW} with padding [${g.padding}] does not fit input [${x.shape}]`);
-  return { be, g, xs, ws, ys: [N, O, HO, WO] as Shape4 };
+  const ys = convOutShape(xs, ws, g);
+  if (ys[2] < 1 || ys[3] < 1) throw new Error(`${op}: kernel ${ws[2]}×${ws[3]} with padding [${g.padding}] does not fit input [${x.shape}]`);
+  return { be, g, xs, ws, ys };
 }
 
 /** x [N,C,H,W] ⋆ w [O,C/g,kh,kw] + bias [O] → [N,O,Ho,Wo] with g = opts.groups (1 unless given), as torch.nn.functional.conv2d. */

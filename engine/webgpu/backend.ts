@@ -6,7 +6,7 @@ import type {
   AdamHyper, Backend, BinaryOp, ConvGeometry, FloatArray, MemoryStats, NllKind, PreluEpilogue, SgdHyper, SparseRows, Storage, UnaryArgs,
   UnaryOp,
 } from "../backend.ts";
-import { convOutSize, type Shape4, sizeOf } from "../shape.ts";
+import { convOutShape, type Shape4, sizeOf } from "../shape.ts";
 import { HOW_TO_GET_WEBGPU, requestGpuDevice } from "./device.ts";
 import * as ch from "./kernels/channels.ts";
 import * as conv from "./kernels/conv.ts";
@@ -116,13 +116,12 @@ export class WebGpuBackend implements Backend {
   conv2d(x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu?: PreluEpilogue | null): Storage {
     const act = prelu ? { slope: buf(prelu.slope), perChannel: prelu.perChannel } : null;
     const y = (groupsOf(g) > 1 ? grouped : conv).conv2d(this.rt, buf(x), xShape, buf(w), wShape, bias && buf(bias), g, act);
-    const ho = convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), wo = convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1]);
-    return this.wrap(y, xShape[0] * wShape[0] * ho * wo);
+    return this.wrap(y, sizeOf(convOutShape(xShape, wShape, g)));
   }
   conv2dPreluKeep(
     x: Storage, xShape: Shape4, w: Storage, wShape: Shape4, bias: Storage | null, g: ConvGeometry, prelu: PreluEpilogue,
   ): { pre: Storage; y: Storage } {
-    const yShape: Shape4 = [xShape[0], wShape[0], convOutSize(xShape[2], wShape[2], g.stride[0], g.padding[0]), convOutSize(xShape[3], wShape[3], g.stride[1], g.padding[1])];
+    const yShape = convOutShape(xShape, wShape, g);
     if (groupsOf(g) > 1) {
       // grouped convs run per group (kernels/conv-grouped.ts): the PReLU as a pass of its own
       const pre = this.conv2d(x, xShape, w, wShape, bias, g);

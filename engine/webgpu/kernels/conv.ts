@@ -290,10 +290,10 @@ fn act4(v: vec4f, o: u32) -> vec4f { return select(${a} * v, v, v > vec4f(0.0));
  * (see convTranspose2d); wShape is still given as the convolution's [O, C, KH, KW].
  */
 export function conv2d(
-  rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, w: GPUBuffer, [O, , KH, KW]: Shape4, bias: GPUBuffer | null, g: ConvGeometry,
-  prelu: ConvPrelu | null = null, flipped = false,
+  rt: GpuRuntime, x: GPUBuffer, xShape: Shape4, w: GPUBuffer, wShape: Shape4, bias: GPUBuffer | null, g: ConvGeometry,
+  prelu: Omit<ConvPrelu, "keepPre"> | null = null, flipped = false,
 ): GPUBuffer {
-  return conv2dOutputs(rt, x, [N, C, H, W], w, [O, C, KH, KW], bias, g, prelu && { ...prelu, keepPre: false }, flipped).y;
+  return conv2dOutputs(rt, x, xShape, w, wShape, bias, g, prelu, flipped).y;
 }
 
 /** conv2d then a PReLU, both outputs kept: the pre-activation and the activation (for a training step). */
