@@ -11,16 +11,16 @@
 //   y[n,o,oy,ox] = bias[o] + Σ_{c,ky,kx} x[n,c,oy·SH−PH+ky, ox·SW−PW+kx] · w[o,c,ky,kx]
 // FLIPPED (a constant): the weights are a transposed conv's [C, O, KH, KW], read as w[c,o,KH−1−ky,KW−1−kx]; with
 // stride 1 and padding K−1−P this kernel then computes that transposed conv (engine/webgpu/kernels/conv.ts).
-// The grid is (spatial groups, output-channel blocks, batch), so a workgroup shares its image and channels.
+// The grid is (item groups, output-channel blocks), so a workgroup shares its channels; items are numbered over the
+// whole batch, `img` of them per image (p.spatial in all).
 struct Params {
-  spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, x_blocks: u32,
+  spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, x_blocks: u32, img: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32, lane: Lane) {
-  let n = wg.z;
   let o0 = wg.y * OT;
   let kk = KH * KW;
   // channels past O use channel O−1's weights (in bounds) and are never written
@@ -39,10 +39,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     wl[k] = min(o0 + min(k * LANES + lane_index(lane), OT - 1u), p.O - 1u) * select(p.C * kk, kk, FLIPPED);
   }
   let W = i32(p.W);
-  // more spatial groups than a grid dimension holds: the workgroups loop
+  // more item groups than a grid dimension holds: the workgroups loop
   for (var sg = wg.x; sg * 64u < p.spatial; sg += groups.x) {
     let live = sg * 64u + li < p.spatial;
-    let s = min(sg * 64u + li, p.spatial - 1u);
+    let item = min(sg * 64u + li, p.spatial - 1u);
+    let n = item / p.img;
+    let s = item % p.img;
     let ox0 = (s % p.x_blocks) * XT;
     let oy = s / p.x_blocks;
     var acc: array<array<f32, OT>, XT>;

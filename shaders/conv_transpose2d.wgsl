@@ -13,11 +13,12 @@
 // The host prepends OT, XT, RT, the window (KH, KW, SH, SW, PH, PW), TAPS = ⌈KW/SW⌉, TAPSY = ⌈KH/SH⌉ as constants,
 // the weights' binding 2 with its accessors `weight(i)` and `weight4(q)` (PACKED: the weights as regrouped by
 // phase_weights.wgsl), and the input's binding 1 with `input_window(row, ix0)` (see conv2d.wgsl). The grid is
-// (spatial groups, output-channel blocks, batch). Its lanes may share their weights (SHARED, conv2d.wgsl), where a
-// subgroup's items all have the same taps (`together`, conv.ts).
+// (item groups, output-channel blocks), items numbered over the whole batch (`img` per image, p.spatial in all).
+// Its lanes may share their weights (SHARED, conv2d.wgsl), where a subgroup's items all have the same taps
+// (`together`, conv.ts; a subgroup whose items straddle two images may not, and then loads per lane).
 struct Params {
   spatial: u32, C: u32, H: u32, W: u32, O: u32, HO: u32, WO: u32, has_bias: u32, q_blocks: u32, M: u32,
-  r_first: u32, residues: u32,
+  r_first: u32, residues: u32, img: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
@@ -25,7 +26,6 @@ struct Params {
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) li: u32, lane: Lane) {
-  let n = wg.z;
   let o0 = wg.y * OT;
   // channels past O use channel O−1's weights (in bounds) and are never written
   var oc: array<u32, OT>;
@@ -40,7 +40,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   for (var k = 0u; k < LOADS; k++) { wl[k] = min(o0 + min(k * LANES + lane_index(lane), OT - 1u), p.O - 1u); }
   for (var sg = wg.x; sg * 64u < p.spatial; sg += groups.x) {
     let live = sg * 64u + li < p.spatial;
-    let s = min(sg * 64u + li, p.spatial - 1u);
+    let item = min(sg * 64u + li, p.spatial - 1u);
+    let n = item / p.img;
+    let s = item % p.img;
     // items by (row phase ry, residue, row, quotient block), the last fastest: neighbouring lanes share ry and the
     // residue, hence their kernel rows and columns ky = ry + jy·SH, kx = r0 + jx·SW (the same weights in every lane)
     let qb = s % p.q_blocks;

@@ -155,3 +155,44 @@ test.skipIf(gpuFile.skip)("FSRCNN's ×4 layer (one output channel, stride 4) rea
   expect(keys.filter((k) => k.startsWith("phase_weights/"))).toHaveLength(1);
   expect(keys.filter((k) => k.startsWith("conv_transpose2d/") && k.endsWith("/packed"))).toHaveLength(1);
 });
+
+test.skipIf(gpuFile.skip)("the forward and transposed convs number their items over the whole batch: a batch of LR patches leaves at most one workgroup per channel block part-empty", async () => {
+  const be = gpuFile.gpu();
+  // FSRCNN's mapping layer at LR 24 (48 items an image: a workgroup per image left 16 of its 64 lanes idle) and its
+  // ×4 layer (288 items an image), batch 16
+  const x = be.upload(Float32Array.from({ length: 16 * 12 * 24 * 24 }, (_, i) => Math.sin(i)));
+  const w = be.upload(Float32Array.from({ length: 12 * 12 * 3 * 3 }, (_, i) => Math.cos(i)));
+  const wt = be.upload(Float32Array.from({ length: 12 * 1 * 9 * 9 }, (_, i) => Math.cos(i)));
+  const grids: { key: string; lanes: number; blocks: number }[] = [];
+  const dispatch = be.rt.dispatch.bind(be.rt);
+  be.rt.dispatch = (d) => {
+    const [gx, gy, gz] = d.workgroups;
+    grids.push({ key: d.key, lanes: gx * gy * gz * 64, blocks: gy });
+    dispatch(d);
+  };
+  try {
+    const y = be.conv2d(x, [16, 12, 24, 24], w, [12, 12, 3, 3], null, { stride: [1, 1], padding: [1, 1] });
+    const z = be.convTranspose2d(x, [16, 12, 24, 24], wt, [12, 1, 9, 9], null, { stride: [4, 4], padding: [4, 4] }, [96, 96]);
+    await be.read(z);
+    for (const s of [y, z]) be.release(s);
+  } finally {
+    be.rt.dispatch = dispatch;
+  }
+  for (const s of [x, w, wt]) be.release(s);
+  const conv = grids.filter((g) => g.key.startsWith("conv2d/"));
+  const transposed = grids.filter((g) => g.key.startsWith("conv_transpose2d/"));
+  expect(conv).toHaveLength(1);
+  expect(transposed.length).toBeGreaterThan(0);
+  // items: 16 images × 24 rows × column blocks (the tile's XT divides 24), per output-channel block
+  const items = (g: { key: string }) => {
+    const [ot, xt] = g.key.split("/")[1]!.split("x").map(Number);
+    return { ot: ot!, xt: xt! };
+  };
+  const mapTile = items(conv[0]!);
+  expect(conv[0]!.lanes).toBeLessThan(conv[0]!.blocks * (16 * 24 * (24 / mapTile.xt) + 64));
+  for (const g of transposed) {
+    // every residue's quotient block, 4 row phases × 24 rows each, over 16 images
+    const { xt } = items(g);
+    expect(g.lanes).toBeLessThan(g.blocks * (16 * 96 * Math.ceil(24 / xt) + 64));
+  }
+});

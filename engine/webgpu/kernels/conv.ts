@@ -13,11 +13,15 @@ import { GpuRuntime, Params } from "../runtime.ts";
 
 const blocks = (n: number, size: number) => Math.ceil(n / size);
 
-/** Grid of the forward kernels: (spatial groups, output-channel blocks, batch); the spatial groups loop past the limit. */
-function convGrid(rt: GpuRuntime, op: string, spatial: number, outBlocks: number, N: number): [number, number, number] {
-  if (N > rt.maxGroups) throw new Error(`${op}: batch ${N} exceeds this device's ${rt.maxGroups} workgroups per grid dimension`);
+/**
+ * Grid of the forward kernels: (item groups, output-channel blocks). The items of every image of the batch are
+ * numbered in one range, so workgroups are full: a workgroup per image left a quarter of its lanes on clamped items
+ * where an image has 48 (a 24-row LR patch, 2 column blocks), and those lanes cost as much as live ones
+ * (bench/NOTES.md, entry 48). The groups loop past the grid's limit.
+ */
+function convGrid(rt: GpuRuntime, op: string, items: number, outBlocks: number): [number, number, number] {
   if (outBlocks > rt.maxGroups) throw new Error(`${op}: ${outBlocks} output-channel blocks exceed this device's ${rt.maxGroups} workgroups per grid dimension`);
-  return [Math.min(Math.ceil(spatial / 64), rt.maxGroups), outBlocks, N];
+  return [Math.min(Math.ceil(items / 64), rt.maxGroups), outBlocks, 1];
 }
 
 /**
@@ -317,7 +321,7 @@ function conv2dOutputs(
   const spatial = HO * blocks(WO, t.xt);
   const wb = weightBinding(rt, w, O * C * KH * KW);
   const win = windowConsts(KH, KW, g);
-  const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt));
+  const params = new Params().u32(N * spatial, C, H, W, O, HO, WO, bias ? 1 : 0, blocks(WO, t.xt), spatial);
   // windows start at column ox0·SW − PW, ox0 a multiple of XT
   const input = inputBinding(W, xwin, xwin > 0 ? leadOf(t.xt * g.stride[1], -g.padding[1]) : null);
   // an invocation's XT outputs of a row start at a multiple of XT
@@ -330,7 +334,7 @@ function conv2dOutputs(
     key: `conv2d/${t.ot}x${t.xt}/${win.key}/${wb.key}/w${xwin}${input.key}${output.key}${act.key}${flipped ? "/flipped" : ""}${lanes.key}`,
     code: `const XWIN: u32 = ${xwin}u;\nconst FLIPPED = ${flipped};\n` + win.code + wb.code + input.code + output.code + act.code + tiled(lanes.code + conv2dWgsl, t),
     params, buffers: [x, w, bias ?? w, y, ...(prelu ? [prelu.slope] : []), ...(post ? [post] : [])],
-    workgroups: convGrid(rt, "conv2d", spatial, blocks(O, t.ot), N),
+    workgroups: convGrid(rt, "conv2d", N * spatial, blocks(O, t.ot)),
   });
   return { y, post };
 }
@@ -372,11 +376,11 @@ export function convTranspose2d(
   for (const run of runsBy(phases, (f) => leadFor(f.first))) {
     const input = inputBinding(W, t.xt + nTaps - 1, run.key);
     const spatial = sh * M * run.items.length * qBlocks;
-    const params = new Params().u32(spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M, run.items[0].residue, run.items.length);
+    const params = new Params().u32(N * spatial, C, H, W, O, HO, WO, bias ? 1 : 0, qBlocks, M, run.items[0].residue, run.items.length, spatial);
     rt.dispatch({
       key: `conv_transpose2d/${t.ot}x${t.xt}x${t.rt}/${win.key}/${wb.key}${input.key}${input.key ? `/lead${run.key}` : ""}${packed ? "/packed" : ""}${lanes.key}`,
       code: `const PACKED = ${packed};\n` + taps + win.code + wb.code + input.code + tiled(lanes.code + togetherCode(shared) + convTransposeWgsl, t), params,
-      buffers: [x, weights, bias ?? weights, y], workgroups: convGrid(rt, "convTranspose2d", spatial, blocks(O, t.ot), N),
+      buffers: [x, weights, bias ?? weights, y], workgroups: convGrid(rt, "convTranspose2d", N * spatial, blocks(O, t.ot)),
     });
   }
   if (packed) rt.giveBack(weights); // the dispatches that read it run before any reuse
