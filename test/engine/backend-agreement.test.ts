@@ -316,7 +316,8 @@ const CONV_CASES: ConvCase[] = [
  */
 const VEC4_CONV_CASES: ConvCase[] = [
   cc([2, 12, 9, 16], 12, [3, 3], [1, 1], [1, 1]), // FSRCNN mapping layer: lead 3
-  cc([2, 1, 12, 48], 56, [9, 9], [4, 4], [4, 4]), // the ×4 layer's input gradient; weight gradient with C = 1
+  cc([2, 1, 12, 48], 56, [9, 9], [4, 4], [4, 4]), // the ×4 layer's input gradient; weight gradient with C = 1 (7 channels a block)
+  cc([2, 1, 8, 24], 56, [5, 5], [1, 1], [2, 2]), // FSRCNN's first layer: weight gradient with C = 1 (8 channels a block)
   cc([2, 3, 7, 20], 5, [5, 5], [1, 1], [2, 2]), // lead 2
   cc([1, 56, 5, 8], 12, [1, 1], [1, 1], [0, 0]), // a 1×1 window
   cc([1, 3, 6, 8], 4, [7, 7], [1, 1], [3, 3]), // lead 1

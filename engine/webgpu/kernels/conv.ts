@@ -430,15 +430,16 @@ function phaseWeights(rt: GpuRuntime, w: GPUBuffer, C: number, KH: number, KW: n
 /**
  * Channel block of the weight-gradient kernel: OT output × CT input channels, each with a whole kernel row of KW
  * taps, about 64 accumulators (their workgroup-memory partial sums then fit the default 16 KiB); 48 for the vec4
- * kernel, whose sliding window takes registers too (bench/NOTES.md, entry 23).
+ * kernel with several input channels, whose sliding windows take registers too (bench/NOTES.md, entry 23).
  */
 function weightGradTile(O: number, C: number, KW: number, vec4: boolean): { ot: number; ct: number } {
-  const accumulators = vec4 ? 48 : 64;
+  // One input channel: up to 64 accumulators, all on output channels, as the largest divisor of O within them (the
+  // ×4 layer's weight gradient, KW = 9: 7 channels 41 ms, 4 channels 51 ms; entry 20). The vec4 kernel once
+  // stopped at 4 channels, where 7 spilled (34 → 104 ms); now 7 beats 4 there (8.7 → 7.5 ms at HR 96, 31.5 → 27.6
+  // at HR 192) and 8 beats 4 on the first layer (2.35 → 2.21; entry 49).
+  const accumulators = vec4 && C > 1 ? 48 : 64;
   const budget = Math.max(1, Math.floor(accumulators / KW));
-  // One input channel: the budget goes to output channels, as the largest divisor of O within it (the ×4 layer's
-  // weight gradient, KW = 9: 7 channels 41 ms, 4 channels 51 ms; entry 20). The vec4 kernel stops at 4: a step
-  // then loads one x vec4 and OT dy vec4s, and past 4 channels its code spills (×4 layer: 4 → 34 ms, 7 → 104 ms).
-  const ot = C === 1 ? largestDivisor(O, Math.min(8, vec4 ? Math.min(4, budget) : budget)) : preferredDivisor(O, budget);
+  const ot = C === 1 ? largestDivisor(O, Math.min(8, budget)) : preferredDivisor(O, budget);
   const ct = preferredDivisor(C, Math.floor(accumulators / (ot * KW)));
   return { ot, ct };
 }
