@@ -44,7 +44,8 @@ export class WebGpuBackend implements Backend {
   /** resample2d's matrices, uploaded once each */
   readonly sparseTables: SparseTables;
 
-  private constructor(device: GPUDevice, readonly description: string, software: boolean) {
+  /** `software`: a CPU implementation of WebGPU (lavapipe, SwiftShader) runs the kernels */
+  private constructor(device: GPUDevice, readonly description: string, readonly software: boolean) {
     this.rt = new GpuRuntime(device, software);
     this.sparseTables = new SparseTables(device);
     this.maxElements = Math.floor(this.rt.maxBufferBytes / 4);

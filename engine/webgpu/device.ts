@@ -1,6 +1,7 @@
 // Finding a real WebGPU adapter. bun-webgpu hands back an adapter called "null-backend" when no Vulkan driver
 // exists; it accepts work and computes nothing, so we refuse it by name and, to be sure, by a tiny self-test.
 
+import { pollCalmly } from "./calm-polling.ts";
 import { keepingEncodedStrings } from "./ffi-strings.ts";
 
 export const HOW_TO_GET_WEBGPU =
@@ -93,7 +94,10 @@ export async function requestGpuDevice(provided?: GPU): Promise<GpuDevice | { re
     return { reason: `adapter "${info.description || info.device}" failed a compute self-test` };
   }
   const description = [info.description || info.device, info.architecture, info.vendor].filter(Boolean).join(", ");
-  return { device, adapterInfo: info, description, software: isSoftwareAdapter(info) };
+  const software = isSoftwareAdapter(info);
+  // a CPU adapter computes on the cores that bun-webgpu's waiting loop would keep busy (calm-polling.ts)
+  if (software) pollCalmly(device);
+  return { device, adapterInfo: info, description, software };
 }
 
 /** Doubles four numbers on the device and checks the answer. */

@@ -1,0 +1,44 @@
+// While the engine waits for a CPU adapter's work, the JS thread sleeps: bun-webgpu's own wait polls in a loop that
+// keeps a core busy, one of the cores the adapter computes on (engine/webgpu/calm-polling.ts).
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { webGpuForFile } from "./util.ts";
+
+const gpuFile = await webGpuForFile("calm polling");
+const linux = process.platform === "linux";
+
+/** CPU seconds this process's main thread has used: utime + stime of /proc/self/task/<pid>/stat, at 100 ticks a second. */
+function mainThreadCpuSeconds(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd (state) on
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+test.skipIf(gpuFile.skip || !linux)("on a CPU adapter, the main thread idles while it waits for the device's work", async () => {
+  const be = gpuFile.gpu();
+  // CI's adapter is lavapipe; elsewhere the waits are bun-webgpu's own, and nothing here applies
+  if (!be.software) return expect(be.software).toBe(false);
+  const shape = [1, 56, 135, 240] as const, wShape = [56, 56, 3, 3] as const;
+  const x = be.upload(Float32Array.from({ length: 56 * 135 * 240 }, (_, i) => Math.sin(i)));
+  const w = be.upload(Float32Array.from({ length: 56 * 56 * 9 }, (_, i) => Math.cos(i) / 24));
+  const g = { stride: [1, 1] as const, padding: [1, 1] as const };
+  // enough convolutions that the wait lasts ≥ 300 ms on this machine
+  let wait = 0, cpu = 0, convs = 4;
+  while (wait < 0.3) {
+    let y = x;
+    for (let i = 0; i < convs; i++) {
+      const next = be.conv2d(y, [...shape], w, [...wShape], null, g);
+      if (y !== x) be.release(y);
+      y = next;
+    }
+    const [t0, c0] = [performance.now(), mainThreadCpuSeconds()];
+    const out = await be.read(y);
+    [wait, cpu] = [(performance.now() - t0) / 1000, mainThreadCpuSeconds() - c0];
+    expect(out.every(Number.isFinite)).toBe(true);
+    be.release(y);
+    convs *= 2;
+  }
+  for (const s of [x, w]) be.release(s);
+  // polling every millisecond costs the thread a small fraction of the wait; bun-webgpu's loop costs all of it
+  expect(cpu).toBeLessThan(0.3 * wait);
+});
