@@ -4,7 +4,7 @@ import { sizeOf, type Shape4 } from "../../shape.ts";
 import { type GpuRuntime, Params } from "../runtime.ts";
 import { elementType } from "./element-type.ts";
 import { partialsPrelude, REDUCE_THREADS } from "./partials.ts";
-import { sum } from "./reduce.ts";
+import { CHUNK, sum } from "./reduce.ts";
 
 /** Elements per run when one slope is shared (runs are then only a unit of work). */
 const SHARED_RUN = 4096;
@@ -44,8 +44,10 @@ export function preluBackward(
   rt: GpuRuntime, x: GPUBuffer, shape: Shape4, slope: GPUBuffer, perChannel: boolean, dy: GPUBuffer, biasGrad = false,
 ): { dx: GPUBuffer; dslope: GPUBuffer; dbias: GPUBuffer | null } {
   const r = runs(shape, perChannel || biasGrad);
-  // about 64 workgroups in all, each over the runs of one channel
-  const chunks = Math.max(1, Math.min(Math.ceil(64 / r.C), r.planes / r.C));
+  // up to about 64 workgroups in all, each over the runs of one channel, but at least CHUNK elements each: the pass
+  // that adds a channel's chunks cost more than the parallelism they bought on LR-sized tensors (bench/NOTES.md,
+  // entry 51)
+  const chunks = Math.max(1, Math.min(Math.ceil(64 / r.C), r.planes / r.C, Math.floor(sizeOf(shape) / r.C / CHUNK)));
   const dx = rt.acquire(sizeOf(shape)), parts = rt.acquire(r.C * chunks), biasParts = biasGrad ? rt.acquire(r.C * chunks) : null;
   const bias = biasParts
     ? "const BIAS_GRAD = true;\n@group(0) @binding(6) var<storage, read_write> dbias_part: array<f32>;\nfn bias_sum(i: u32, v: f32) { dbias_part[i] = v; }\n"

@@ -6,7 +6,7 @@ import { elementType } from "./element-type.ts";
 import { partialsPrelude } from "./partials.ts";
 
 /** Reduced elements below which one workgroup per output suffices. */
-const CHUNK = 16384;
+export const CHUNK = 16384;
 
 /**
  * The reduction as [R1, K, R2] summed over R1 and R2, when it is one: reduced axes, then kept ones, then
