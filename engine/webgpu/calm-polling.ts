@@ -4,7 +4,8 @@
 // training step that waits for its loss ran on about one core: an FSRCNN step at HR 96 took the same 73–85 ms
 // with lavapipe on one thread as on two, and 42–61 ms once the wait polled from a timer (bench/NOTES.md, entry 50).
 // `pollCalmly` swaps the loop for a timer on the device's instance ticker; it touches nothing where the bindings
-// are not bun-webgpu's (browsers, Deno, the `webgpu` package), whose ticker it cannot find.
+// are not bun-webgpu's (browsers, Deno, the `webgpu` package), whose ticker it cannot find. The whole story:
+// docs/bun-webgpu-busy-wait.md; the reproduction: scripts/repro/bun-webgpu-busy-wait.ts.
 
 /** How often a wait asks Dawn whether its work is done: a read returns at most this much later. */
 export const POLL_MS = 1;

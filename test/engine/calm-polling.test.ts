@@ -42,3 +42,22 @@ test.skipIf(gpuFile.skip || !linux)("on a CPU adapter, the main thread idles whi
   // polling every millisecond costs the thread a small fraction of the wait; bun-webgpu's loop costs all of it
   expect(cpu).toBeLessThan(0.3 * wait);
 });
+
+test.skipIf(gpuFile.skip || !linux)("the reproduction: bun-webgpu's own wait keeps the thread busy, the timer leaves it idle", async () => {
+  if (!gpuFile.gpu().software) return expect(gpuFile.gpu().software).toBe(false);
+  const run = async (flags: string[]) => {
+    const p = Bun.spawn([process.execPath, "scripts/repro/bun-webgpu-busy-wait.ts", ...flags], { stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    if (code !== 0) throw new Error(`repro exited ${code}: ${err}`);
+    return JSON.parse(out.trim().split("\n").at(-1)!) as { wait_s: number; main_thread_cpu_s: number; finite: boolean };
+  };
+  const spinning = await run([]);
+  const calm = await run(["--calm"]);
+  for (const r of [spinning, calm]) {
+    expect(r.finite).toBe(true);
+    expect(r.wait_s).toBeGreaterThan(0.2); // long enough for the 10 ms ticks of /proc to tell
+  }
+  // if bun-webgpu stops spinning, this fails: calm-polling.ts can then go
+  expect(spinning.main_thread_cpu_s).toBeGreaterThan(0.4 * spinning.wait_s);
+  expect(calm.main_thread_cpu_s).toBeLessThan(0.2 * calm.wait_s);
+});
