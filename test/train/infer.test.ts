@@ -8,6 +8,7 @@ import type { Backend } from "../../engine/backend.ts";
 import { createBackend } from "../../engine/init.ts";
 import { noGrad, Tensor, tidy } from "../../engine/index.ts";
 import { haveWebGpu } from "../webgpu.ts";
+import type { WebGpuBackend } from "../../engine/webgpu/backend.ts";
 import { makePlane, type Plane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { defaultTile, tileMargin, upscalePlane } from "../../infer/upscale.ts";
@@ -66,6 +67,24 @@ async function checkTiling(choice: "cpu" | "webgpu", architecture: "baseline" | 
     backend.destroy();
   }
 }
+
+(WEBGPU ? test : test.skip)("WebGPU: every tile is read as vec4 rows, widened to a multiple of 4 columns with more of the image", async () => {
+  const backend = (await createBackend("webgpu", null)) as WebGpuBackend;
+  const model = new PisrModel("baseline", { scale: 4 }, { seed: 3, backend });
+  try {
+    // tiles of 13 and a margin of 8 on a 50-wide plane: windows 21, 29, 29 and 19 columns before widening
+    const lr = lrPlane(50, 20);
+    backend.rt.startProfiling();
+    const out = await upscalePlane(model, backend, lr, { tile: 13 });
+    const keys = (await backend.rt.stopProfiling()).map((r) => r.key).filter((k) => k.startsWith("conv"));
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(k).toContain("/in4");
+    expect(maxAbsDiff(out.data, await untiled(model, backend, lr))).toBeLessThanOrEqual(1e-6);
+  } finally {
+    model.dispose();
+    backend.destroy();
+  }
+});
 
 describe("upscalePlane: tiled output equals the untiled forward pass", () => {
   test("CPU, baseline ×2 (tiles 8, 13, 5, the margin itself and the default, on a 53×37 LR plane)", () => checkTiling("cpu", "baseline", 2));
