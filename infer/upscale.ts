@@ -75,9 +75,8 @@ export async function upscalePlanes(model: PisrModel, backend: Backend, planes: 
     for (let tx = 0; tx < W; tx += tile) {
       const tw = Math.min(tile, W - tx), th = Math.min(tile, H - ty);
       // the tile plus its margin, clipped to the image (the image border is zero padding either way)
-      let x0 = Math.max(0, tx - margin), x1 = Math.min(W, tx + tw + margin);
+      const [x0, x1] = alignedColumns(Math.max(0, tx - margin), Math.min(W, tx + tw + margin), W);
       const y0 = Math.max(0, ty - margin), y1 = Math.min(H, ty + th + margin);
-      [x0, x1] = alignedColumns(x0, x1, W);
       const pw = (x1 - x0) * s, ph = (y1 - y0) * s;
       const values = await runTile(model, backend, planes, x0, y0, x1 - x0, y1 - y0);
       outs.forEach((out, c) => {

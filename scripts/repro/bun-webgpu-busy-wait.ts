@@ -7,15 +7,9 @@
 //   npx bun scripts/repro/bun-webgpu-busy-wait.ts --calm   # polled from a 1 ms timer: a few % of it
 //
 // test/engine/calm-polling.test.ts runs it both ways.
-import { readFileSync } from "node:fs";
 import { setupGlobals } from "bun-webgpu";
 import { pollCalmly } from "../../engine/webgpu/calm-polling.ts";
-
-function mainThreadCpuSeconds(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from field 3 (state) on: utime is 14, stime 15
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
+import { mainThreadCpuSeconds } from "./main-thread-cpu.ts";
 
 await setupGlobals();
 const adapter = await navigator.gpu.requestAdapter();

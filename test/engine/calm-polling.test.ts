@@ -1,18 +1,11 @@
 // While the engine waits for a CPU adapter's work, the JS thread sleeps: bun-webgpu's own wait polls in a loop that
 // keeps a core busy, one of the cores the adapter computes on (engine/webgpu/calm-polling.ts).
 import { expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mainThreadCpuSeconds } from "../../scripts/repro/main-thread-cpu.ts";
 import { webGpuForFile } from "./util.ts";
 
 const gpuFile = await webGpuForFile("calm polling");
 const linux = process.platform === "linux";
-
-/** CPU seconds this process's main thread has used: utime + stime of /proc/self/task/<pid>/stat, at 100 ticks a second. */
-function mainThreadCpuSeconds(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd (state) on
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 test.skipIf(gpuFile.skip || !linux)("on a CPU adapter, the main thread idles while it waits for the device's work", async () => {
   const be = gpuFile.gpu();

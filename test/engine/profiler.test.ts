@@ -19,6 +19,15 @@ async function kernelKeys(be: WebGpuBackend, run: () => Storage[]): Promise<stri
   return keys;
 }
 
+/** The kernel keys `run` dispatches with the device's subgroups, then with them switched off (subgroupMinSize 0). */
+async function keysWithAndWithoutSubgroups(be: WebGpuBackend, run: () => Storage[]): Promise<{ lanes: number; withLanes: string[]; without: string[] }> {
+  const lanes = be.rt.subgroupMinSize;
+  const withLanes = await kernelKeys(be, run);
+  be.rt.subgroupMinSize = 0;
+  const without = await kernelKeys(be, run).finally(() => (be.rt.subgroupMinSize = lanes));
+  return { lanes, withLanes, without };
+}
+
 test.skipIf(gpuFile.skip)("profiling reports every dispatched kernel with its count and a positive time, and results stay correct", async () => {
   const be = gpuFile.gpu();
   const x = be.upload(Float32Array.from({ length: 2 * 3 * 17 * 19 }, (_, i) => Math.sin(i)));
@@ -100,11 +109,9 @@ test.skipIf(gpuFile.skip)("with subgroups, the forward conv's lanes share their 
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 4 * 9 * 12).fill(0.5));
   const w = be.upload(new Float32Array(8 * 4 * 3 * 3).fill(0.25));
-  const conv = () => kernelKeys(be, () => [be.conv2d(x, [2, 4, 9, 12], w, [8, 4, 3, 3], null, { stride: [2, 2], padding: [1, 1] })]);
-  const lanes = be.rt.subgroupMinSize;
-  const shared = await conv();
-  be.rt.subgroupMinSize = 0;
-  const own = await conv().finally(() => (be.rt.subgroupMinSize = lanes));
+  const { lanes, withLanes: shared, without: own } = await keysWithAndWithoutSubgroups(be, () => [
+    be.conv2d(x, [2, 4, 9, 12], w, [8, 4, 3, 3], null, { stride: [2, 2], padding: [1, 1] }),
+  ]);
   for (const s of [x, w]) be.release(s);
   // lavapipe (CI's adapter) offers subgroups of 8
   if (be.description.includes("llvmpipe")) expect(lanes).toBe(8);
@@ -118,11 +125,9 @@ test.skipIf(gpuFile.skip)("with shared weights, a stride-1 conv to 12 channels t
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 12 * 5 * 24).fill(0.5));
   const w = be.upload(new Float32Array(12 * 12 * 3 * 3).fill(0.25));
-  const conv = () => kernelKeys(be, () => [be.conv2d(x, [2, 12, 5, 24], w, [12, 12, 3, 3], null, { stride: [1, 1], padding: [1, 1] })]);
-  const lanes = be.rt.subgroupMinSize;
-  const shared = await conv();
-  be.rt.subgroupMinSize = 0;
-  const own = await conv().finally(() => (be.rt.subgroupMinSize = lanes));
+  const { lanes, withLanes: shared, without: own } = await keysWithAndWithoutSubgroups(be, () => [
+    be.conv2d(x, [2, 12, 5, 24], w, [12, 12, 3, 3], null, { stride: [1, 1], padding: [1, 1] }),
+  ]);
   for (const s of [x, w]) be.release(s);
   expect(shared).toHaveLength(1);
   expect(shared[0]!.startsWith(lanes > 0 ? "conv2d/12x12/" : "conv2d/6x12/")).toBe(true);
@@ -134,11 +139,9 @@ test.skipIf(gpuFile.skip)("with subgroups of one size, a weight gradient on rows
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 16 * 3 * 8).fill(0.5));
   const dy = be.upload(new Float32Array(2 * 16 * 3 * 8).fill(0.25));
-  const grad = () => kernelKeys(be, () => [be.conv2dWeightGrad(x, [2, 16, 3, 8], dy, [2, 16, 3, 8], [1, 1], { stride: [1, 1], padding: [0, 0] })]);
-  const lanes = be.rt.subgroupMinSize;
-  const together = await grad();
-  be.rt.subgroupMinSize = 0;
-  const apart = await grad().finally(() => (be.rt.subgroupMinSize = lanes));
+  const { lanes, withLanes: together, without: apart } = await keysWithAndWithoutSubgroups(be, () => [
+    be.conv2dWeightGrad(x, [2, 16, 3, 8], dy, [2, 16, 3, 8], [1, 1], { stride: [1, 1], padding: [0, 0] }),
+  ]);
   for (const s of [x, dy]) be.release(s);
   const fixedSize = lanes > 0 && lanes === be.rt.subgroupMaxSize && 16 % lanes === 0;
   expect(together).toHaveLength(1);
@@ -183,16 +186,12 @@ test.skipIf(gpuFile.skip)("the forward and transposed convs number their items o
   const transposed = grids.filter((g) => g.key.startsWith("conv_transpose2d/"));
   expect(conv).toHaveLength(1);
   expect(transposed.length).toBeGreaterThan(0);
+  // the columns (XT) of a kernel's tile, the second number of its key's OT×XT…
+  const columnsOf = (g: { key: string }) => Number(g.key.split("/")[1]!.split("x")[1]);
   // items: 16 images × 24 rows × column blocks (the tile's XT divides 24), per output-channel block
-  const items = (g: { key: string }) => {
-    const [ot, xt] = g.key.split("/")[1]!.split("x").map(Number);
-    return { ot: ot!, xt: xt! };
-  };
-  const mapTile = items(conv[0]!);
-  expect(conv[0]!.lanes).toBeLessThan(conv[0]!.blocks * (16 * 24 * (24 / mapTile.xt) + 64));
+  expect(conv[0]!.lanes).toBeLessThan(conv[0]!.blocks * (16 * 24 * (24 / columnsOf(conv[0]!)) + 64));
   for (const g of transposed) {
     // every residue's quotient block, 4 row phases × 24 rows each, over 16 images
-    const { xt } = items(g);
-    expect(g.lanes).toBeLessThan(g.blocks * (16 * 96 * Math.ceil(24 / xt) + 64));
+    expect(g.lanes).toBeLessThan(g.blocks * (16 * 96 * Math.ceil(24 / columnsOf(g)) + 64));
   }
 });
