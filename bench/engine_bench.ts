@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { Adam, l1Loss, noGrad, Tensor, tidy } from "../engine/index.ts";
 import { readImage } from "../image/decode.ts";
 import { writeImage } from "../image/encode.ts";
-import { defaultTile, upscaleImage } from "../infer/upscale.ts";
+import { defaultTile, upscaleRows } from "../infer/upscale.ts";
 import { studentLoss, teacherLoss } from "../losses/pisr.ts";
 import { PisrModel } from "../models/pisr.ts";
 import { ensurePhoto } from "./lib/photo.ts";
@@ -112,8 +112,9 @@ async function prepareLoop(name: keyof typeof LOOP_MODES): Promise<Prepared> {
 
 /**
  * L3: what `upscale --input PHOTO --output OUT.png` does with a ×4 baseline (train/upscale-command.ts, minus its
- * argument checks and messages): read and decode the photo, upscaleImage (YCbCr, Y through the network in the
- * device's default tiles, Cb/Cr by MATLAB bicubic, back to RGB), encode the PNG and write it. Random weights.
+ * argument checks and messages): read and decode the photo, upscaleRows (YCbCr, Y through the network in the
+ * device's default tiles, Cb/Cr by MATLAB bicubic, back to RGB, row by row into the encoder), encode the PNG and
+ * write it. Random weights.
  */
 async function prepareUpscale(): Promise<Prepared> {
   const photo = args.photo ?? ensurePhoto();
@@ -124,7 +125,7 @@ async function prepareUpscale(): Promise<Prepared> {
   return {
     step: async () => {
       const img = readImage(photo);
-      const big = await upscaleImage(model, be, img);
+      const big = await upscaleRows(model, be, img);
       writeImage(out, big);
       size = `${img.width}×${img.height} → ${big.width}×${big.height}`;
     },

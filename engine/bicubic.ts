@@ -3,7 +3,7 @@
 // reproduces imresize. Memoised per axis geometry: a model resizes the same sizes at every step, and a backend
 // keeps what it uploaded under the matrix's key. The memo grows by a few kilobytes per distinct geometry.
 
-import { contributions } from "../image/resize.ts";
+import { contributions, nonzeroTaps } from "../image/resize.ts";
 import type { SparseRows } from "./backend.ts";
 
 /** One axis of a resize: the matrix [out × in], and its transpose [in × out], which carries the gradient back. */
@@ -26,22 +26,10 @@ export function bicubicAxis(inLength: number, outLength: number, scale: number, 
   return m;
 }
 
-/**
- * The taps of weight 0 are left out (at least two of the six per output when enlarging): adding 0·x leaves a
- * sum of finite values unchanged, so the result is still imresize's, which skips them too.
- */
+/** The taps of weight 0 are left out (image/resize.ts's `nonzeroTaps`), as imresize's passes leave them out. */
 function fromContributions(key: string, inLength: number, outLength: number, scale: number, antialiasing: boolean): SparseRows {
-  const { taps, indices, weights } = contributions(inLength, outLength, scale, antialiasing);
-  const offsets = new Int32Array(outLength + 1);
-  const kept: number[] = [];
-  for (let i = 0; i < outLength; i++) {
-    for (let k = i * taps; k < (i + 1) * taps; k++) if (weights[k] !== 0) kept.push(k);
-    offsets[i + 1] = kept.length;
-  }
-  return {
-    key, rows: outLength, cols: inLength, offsets,
-    indices: Int32Array.from(kept, (k) => indices[k]), weights: Float64Array.from(kept, (k) => weights[k]),
-  };
+  const { offsets, indices, weights } = nonzeroTaps(contributions(inLength, outLength, scale, antialiasing));
+  return { key, rows: outLength, cols: inLength, offsets, indices, weights };
 }
 
 /**

@@ -13,6 +13,7 @@
  * Greyscale (1-channel) images use their single channel as Y (no 16..235 mapping), as the literature does
  * for e.g. Set14's `bridge`.
  */
+import { collectRows, rowsOf, type Rows } from "./rows.ts";
 import { makeImage, makePlane, type Image, type Plane } from "./types.ts";
 
 /** BT.601 forward matrix on the 0..255 scale (rows Y, Cb, Cr; columns R, G, B in [0, 1]). */
@@ -45,7 +46,7 @@ const O = YCBCR_OFFSET.map((v) => v / 255);
 /** Exact inverse (YCbCr in [0,1] minus offset → RGB in [0,1]). */
 const INV = invert3(F);
 
-function need(img: Image, channels: number, what: string): void {
+function need(img: { channels: number }, channels: number, what: string): void {
   if (img.channels !== channels) throw new Error(`${what}: expected ${channels} channels, got ${img.channels}`);
 }
 
@@ -66,15 +67,28 @@ export function rgbToYcbcr(img: Image): Image {
 /** YCbCr ([0,1] scale) → RGB ([0,1], not clamped), the exact inverse of `rgbToYcbcr`. */
 export function ycbcrToRgb(img: Image): Image {
   need(img, 3, "ycbcrToRgb");
-  const src = img.data;
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i += 3) {
-    const y = src[i] - O[0], cb = src[i + 1] - O[1], cr = src[i + 2] - O[2];
-    out[i] = INV[0][0] * y + INV[0][1] * cb + INV[0][2] * cr;
-    out[i + 1] = INV[1][0] * y + INV[1][1] * cb + INV[1][2] * cr;
-    out[i + 2] = INV[2][0] * y + INV[2][1] * cb + INV[2][2] * cr;
-  }
-  return makeImage(img.width, img.height, 3, out);
+  return collectRows(ycbcrRowsToRgb(rowsOf(img)));
+}
+
+/** `ycbcrToRgb` a row at a time (an upscaled photo's RGB is converted as its encoder asks for the rows). */
+export function ycbcrRowsToRgb(rows: Rows): Rows {
+  need(rows, 3, "ycbcrToRgb");
+  const out = new Float32Array(rows.width * 3);
+  const [[a, b, c], [d, e, f], [g, h, k]] = INV;
+  const [oY, oCb, oCr] = O;
+  return {
+    width: rows.width, height: rows.height, channels: 3,
+    row(r) {
+      const src = rows.row(r);
+      for (let i = 0; i < out.length; i += 3) {
+        const y = src[i] - oY, cb = src[i + 1] - oCb, cr = src[i + 2] - oCr;
+        out[i] = a * y + b * cb + c * cr;
+        out[i + 1] = d * y + e * cb + f * cr;
+        out[i + 2] = g * y + h * cb + k * cr;
+      }
+      return out;
+    },
+  };
 }
 
 /**
@@ -122,15 +136,20 @@ export function mergeChannels(planes: readonly Image[]): Image {
 }
 
 /**
+ * round(clamp(v, 0, 1) · 255), NaN → 0: a sample as the 8 bits a PNG or JPEG stores. For a float32 v in (0, 1),
+ * v · 255 + 0.5 is exact in double, so truncating it equals Math.round(v · 255), faster.
+ */
+export function to8(v: number): number {
+  return v > 0 ? (v < 1 ? (v * 255 + 0.5) | 0 : 255) : 0;
+}
+
+/**
  * 8-bit quantisation in float: round(clamp(v, 0, 1) * 255) / 255 (NaN → 0). Same step as writing an
  * 8-bit PNG or MATLAB's `im2uint8`.
  */
 export function quantize8<T extends Image>(img: T): T {
   const src = img.data;
   const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i];
-    out[i] = (v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0) / 255;
-  }
+  for (let i = 0; i < src.length; i++) out[i] = to8(src[i]) / 255;
   return { ...img, data: out };
 }

@@ -3,9 +3,10 @@
  */
 export { makeImage, makePlane, cloneImage, type Image, type Plane } from "./types.ts";
 export { decodeImage, decodePng, decodeJpeg, readImage, imageInfo, readImageInfo, sniffFormat, type ImageFormat, type ImageInfo } from "./decode.ts";
-export { encodePng, writePng } from "./encode.ts";
-export { rgbToYcbcr, ycbcrToRgb, toY, splitChannels, mergeChannels, quantize8, YCBCR_MATRIX, YCBCR_OFFSET } from "./color.ts";
-export { imresize, contributions, cubic, resizedSize, type Contributions, type ResizeOptions } from "./resize.ts";
+export { collectRows, isRows, mergeRows, rowsOf, type Rows } from "./rows.ts";
+export { encodeJpeg, encodePng, writeImage, writePng } from "./encode.ts";
+export { rgbToYcbcr, ycbcrToRgb, ycbcrRowsToRgb, toY, splitChannels, mergeChannels, to8, quantize8, YCBCR_MATRIX, YCBCR_OFFSET } from "./color.ts";
+export { imresize, imresizeRows, contributions, cubic, resizedSize, type Contributions, type ResizeOptions } from "./resize.ts";
 export { crop, modcrop, shave } from "./crop.ts";
 export { psnr, ssim, mse255, gaussian1d, type MetricOptions, type SsimOptions } from "./metrics.ts";
 export { listImages, IMAGE_EXTENSIONS } from "./files.ts";

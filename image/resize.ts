@@ -11,10 +11,11 @@
  *  - out-of-range indices mirrored symmetrically (aux = [1..n, n..1], index = aux[(i - 1) mod 2n]);
  *  - scalar scale: output size ceil(scale * in) per dimension; explicit size: scale = out / in per dimension;
  *  - the dimension with the smaller scale is resized first (ties: height, then width), as MATLAB does.
- * Separable two-pass implementation with precomputed weights/indices, accumulation in double; any channel
- * count. No rounding or clamping.
+ * Separable two-pass implementation with precomputed weights/indices, accumulation in double, result in float32
+ * (whole, or a row at a time: `imresizeRows`); any channel count. No rounding or clamping.
  */
-import { makeImage, type Image } from "./types.ts";
+import { collectRows, type Rows } from "./rows.ts";
+import type { Image } from "./types.ts";
 
 /** MATLAB's cubic kernel (a = -0.5). */
 export function cubic(x: number): number {
@@ -65,57 +66,95 @@ export function contributions(inLength: number, outLength: number, scale: number
   return { inLength, outLength, taps, indices, weights };
 }
 
-type Samples = Float32Array | Float64Array;
-
-/** Resize along rows (height): src is h×w×c interleaved. */
-function resizeHeight(src: Samples, w: number, c: number, ct: Contributions): Float64Array {
-  const rowLen = w * c;
-  const out = new Float64Array(ct.outLength * rowLen);
-  const { taps, indices, weights } = ct;
-  for (let y = 0; y < ct.outLength; y++) {
-    const o = y * rowLen;
-    for (let k = 0; k < taps; k++) {
-      const wt = weights[y * taps + k];
-      if (wt === 0) continue;
-      const s = indices[y * taps + k] * rowLen;
-      for (let j = 0; j < rowLen; j++) out[o + j] += wt * src[s + j];
-    }
-  }
-  return out;
+/**
+ * The taps of a `Contributions` with weight ≠ 0, row by row: output i reads `indices[e]` with `weights[e]` for e in
+ * `offsets[i]` … `offsets[i + 1] − 1`. Enlarging leaves at least two of the six taps at 0; adding 0·x leaves a sum
+ * of finite values unchanged, so skipping them changes no result.
+ */
+export interface NonzeroTaps {
+  offsets: Int32Array;
+  indices: Int32Array;
+  weights: Float64Array;
 }
 
-/** Resize along columns (width): src is h×w×c interleaved. */
-function resizeWidth(src: Samples, h: number, w: number, c: number, ct: Contributions): Float64Array {
-  const outW = ct.outLength;
-  const out = new Float64Array(h * outW * c);
-  const { taps, indices, weights } = ct;
+export function nonzeroTaps(ct: Contributions): NonzeroTaps {
+  const { outLength, taps, indices, weights } = ct;
+  const offsets = new Int32Array(outLength + 1);
+  const kept: number[] = [];
+  for (let i = 0; i < outLength; i++) {
+    for (let k = i * taps; k < (i + 1) * taps; k++) if (weights[k] !== 0) kept.push(k);
+    offsets[i + 1] = kept.length;
+  }
+  return { offsets, indices: Int32Array.from(kept, (k) => indices[k]), weights: Float64Array.from(kept, (k) => weights[k]) };
+}
+
+type Samples = Float32Array | Float64Array;
+
+/**
+ * Output row `y` of the height pass into `out` (`rowLen` = width × channels samples, accumulated in double):
+ * the rows of `src` that feed it, weighted, in tap order.
+ */
+function heightRow(src: Samples, rowLen: number, taps: NonzeroTaps, y: number, out: Float64Array): void {
+  out.fill(0);
+  for (let e = taps.offsets[y]; e < taps.offsets[y + 1]; e++) {
+    const wt = taps.weights[e];
+    const s = taps.indices[e] * rowLen;
+    for (let j = 0; j < rowLen; j++) out[j] += wt * src[s + j];
+  }
+}
+
+/** One row through the width pass: `src` from `from` (w × c samples) → `out` from `to` (outW × c), sums in double. */
+function widthRow(src: Samples, from: number, c: number, taps: NonzeroTaps, out: Samples, to: number): void {
+  const { offsets, indices, weights } = taps;
+  const outW = offsets.length - 1;
   if (c === 1) {
-    for (let y = 0; y < h; y++) {
-      const row = y * w;
-      const orow = y * outW;
-      for (let x = 0; x < outW; x++) {
-        let acc = 0;
-        const base = x * taps;
-        for (let k = 0; k < taps; k++) acc += weights[base + k] * src[row + indices[base + k]];
-        out[orow + x] = acc;
-      }
-    }
-    return out;
-  }
-  for (let y = 0; y < h; y++) {
-    const row = y * w * c;
-    const orow = y * outW * c;
     for (let x = 0; x < outW; x++) {
-      const base = x * taps;
-      const o = orow + x * c;
-      for (let k = 0; k < taps; k++) {
-        const wt = weights[base + k];
-        const s = row + indices[base + k] * c;
-        for (let ch = 0; ch < c; ch++) out[o + ch] += wt * src[s + ch];
-      }
+      let acc = 0;
+      for (let e = offsets[x]; e < offsets[x + 1]; e++) acc += weights[e] * src[from + indices[e]];
+      out[to + x] = acc;
+    }
+    return;
+  }
+  for (let x = 0; x < outW; x++) {
+    for (let ch = 0; ch < c; ch++) {
+      let acc = 0;
+      for (let e = offsets[x]; e < offsets[x + 1]; e++) acc += weights[e] * src[from + indices[e] * c + ch];
+      out[to + x * c + ch] = acc;
     }
   }
-  return out;
+}
+
+/**
+ * Both passes, `first` resized first (MATLAB's order), a row at a time into float32. Height first: each output
+ * row from its height-pass row, held in double, so nothing image-sized is ever allocated. Width first: the width
+ * pass of every input row up front (in double), then each output row's height pass.
+ */
+function resizeRows(src: Samples, inW: number, inH: number, c: number, tapsW: NonzeroTaps, tapsH: NonzeroTaps, first: "height" | "width"): Rows {
+  const outW = tapsW.offsets.length - 1, outH = tapsH.offsets.length - 1;
+  const out = new Float32Array(outW * c);
+  const rows = { width: outW, height: outH, channels: c };
+  if (first === "height") {
+    const between = new Float64Array(inW * c);
+    return {
+      ...rows,
+      row(y) {
+        heightRow(src, inW * c, tapsH, y, between);
+        widthRow(between, 0, c, tapsW, out, 0);
+        return out;
+      },
+    };
+  }
+  const wide = new Float64Array(inH * outW * c);
+  for (let y = 0; y < inH; y++) widthRow(src, y * inW * c, c, tapsW, wide, y * outW * c);
+  const between = new Float64Array(outW * c);
+  return {
+    ...rows,
+    row(y) {
+      heightRow(wide, outW * c, tapsH, y, between);
+      out.set(between);
+      return out;
+    },
+  };
 }
 
 export interface ResizeOptions {
@@ -133,6 +172,11 @@ export function resizedSize(width: number, height: number, scale: number): { wid
  * for an explicit size. Returns a new image with the same channel count (float, unclamped).
  */
 export function imresize<T extends Image>(img: T, size: number | { width: number; height: number }, opts: ResizeOptions = {}): T {
+  return { ...collectRows(imresizeRows(img, size, opts)), channels: img.channels } as T;
+}
+
+/** `imresize` a row at a time, as a consumer asks for the rows (an encoder writing an upscaled photo). */
+export function imresizeRows(img: Image, size: number | { width: number; height: number }, opts: ResizeOptions = {}): Rows {
   const antialiasing = opts.antialiasing ?? true;
   const { width: inW, height: inH, channels: c } = img;
   if (!(inW > 0 && inH > 0)) throw new Error(`imresize: image has no pixels (${inW}x${inH})`);
@@ -150,16 +194,8 @@ export function imresize<T extends Image>(img: T, size: number | { width: number
     scaleW = outW / inW;
     scaleH = outH / inH;
   }
-  const ctH = contributions(inH, outH, scaleH, antialiasing);
-  const ctW = contributions(inW, outW, scaleW, antialiasing);
-  let result: Float64Array;
-  if (scaleH <= scaleW) {
-    // MATLAB: sort([scale_h scale_w]) is stable, so ties resize the height first
-    const tmp = resizeHeight(img.data, inW, c, ctH);
-    result = resizeWidth(tmp, outH, inW, c, ctW);
-  } else {
-    const tmp = resizeWidth(img.data, inH, inW, c, ctW);
-    result = resizeHeight(tmp, outW, c, ctH);
-  }
-  return { ...makeImage(outW, outH, c, new Float32Array(result)), channels: c } as T;
+  const tapsH = nonzeroTaps(contributions(inH, outH, scaleH, antialiasing));
+  const tapsW = nonzeroTaps(contributions(inW, outW, scaleW, antialiasing));
+  // MATLAB: sort([scale_h scale_w]) is stable, so ties resize the height first
+  return resizeRows(img.data, inW, inH, c, tapsW, tapsH, scaleH <= scaleW ? "height" : "width");
 }

@@ -6,8 +6,9 @@ import type { Backend } from "../engine/backend.ts";
 import { noGrad, Tensor, tidy } from "../engine/index.ts";
 import type { PisrModel } from "../models/pisr.ts";
 import { archSpec, type ModelConfig } from "../models/registry.ts";
-import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../image/color.ts";
-import { imresize } from "../image/resize.ts";
+import { rgbToYcbcr, splitChannels, ycbcrRowsToRgb } from "../image/color.ts";
+import { imresizeRows } from "../image/resize.ts";
+import { collectRows, isRows, mergeRows, rowsOf, type Rows } from "../image/rows.ts";
 import { type Image, makePlane, type Plane } from "../image/types.ts";
 
 /**
@@ -103,11 +104,24 @@ export async function upscalePlane(model: PisrModel, backend: Backend, lr: Plane
  * RGB network (CARN) takes the RGB planes; a grey image goes in as three equal planes and comes back as their mean.
  */
 export async function upscaleImage(model: PisrModel, backend: Backend, img: Image, opts: UpscaleOptions = {}): Promise<Image> {
+  const out = await upscaled(model, backend, img, opts);
+  return isRows(out) ? collectRows(out) : out;
+}
+
+/**
+ * `upscaleImage` whose result is computed a row at a time as a consumer (the PNG encoder) asks: only the
+ * network's output planes are held whole; the chroma's resize and the conversion to RGB happen row by row.
+ */
+export async function upscaleRows(model: PisrModel, backend: Backend, img: Image, opts: UpscaleOptions = {}): Promise<Rows> {
+  return rowsOf(await upscaled(model, backend, img, opts));
+}
+
+async function upscaled(model: PisrModel, backend: Backend, img: Image, opts: UpscaleOptions): Promise<Image | Rows> {
   if (img.channels !== 1 && img.channels !== 3) throw new Error(`upscaleImage takes 1 or 3 channels, got ${img.channels}`);
   if (model.imageChannels === 3) {
     const rgb = img.channels === 3 ? splitChannels(img) : [img as Plane, img as Plane, img as Plane];
     const big = await upscalePlanes(model, backend, rgb, opts);
-    if (img.channels === 3) return mergeChannels(big);
+    if (img.channels === 3) return mergeRows(big.map(rowsOf));
     const grey = makePlane(big[0]!.width, big[0]!.height);
     for (let i = 0; i < grey.data.length; i++) grey.data[i] = (big[0]!.data[i]! + big[1]!.data[i]! + big[2]!.data[i]!) / 3;
     return grey;
@@ -116,5 +130,5 @@ export async function upscaleImage(model: PisrModel, backend: Backend, img: Imag
   const s = model.config.scale;
   const [y, cb, cr] = splitChannels(rgbToYcbcr(img));
   const big = await upscalePlane(model, backend, y as Plane, opts);
-  return ycbcrToRgb(mergeChannels([big, imresize(cb, s), imresize(cr, s)]));
+  return ycbcrRowsToRgb(mergeRows([rowsOf(big), imresizeRows(cb!, s), imresizeRows(cr!, s)]));
 }

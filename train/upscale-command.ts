@@ -11,10 +11,11 @@ import { mergeChannels, splitChannels } from "../image/color.ts";
 import { readImage } from "../image/decode.ts";
 import { formatForPath, writeImage } from "../image/encode.ts";
 import { listImages } from "../image/files.ts";
-import { imresize } from "../image/resize.ts";
+import { imresizeRows } from "../image/resize.ts";
+import { mergeRows } from "../image/rows.ts";
 import type { Image } from "../image/types.ts";
 import { die, positiveInt, scaleOption } from "./cli-args.ts";
-import { upscaleImage } from "../infer/upscale.ts";
+import { upscaleRows } from "../infer/upscale.ts";
 import { loadModel } from "./models-io.ts";
 import { defaultWeights } from "./shipped.ts";
 
@@ -131,8 +132,9 @@ export async function upscaleCommand(argv: string[]): Promise<void> {
       const img: Image = readImage(job.input, { alpha: formatForPath(job.output) === "png" });
       const label = jobs.length > 1 ? `[${i + 1}/${jobs.length}] ${basename(job.input)}` : basename(job.input);
       const { colour, alpha } = splitAlpha(img);
-      let out = net ? await upscaleImage(net, backend!, colour, { tile, onTile: tileProgress(label) }) : imresize(colour, scale);
-      if (alpha) out = mergeChannels([...splitChannels(out), imresize(alpha, scale)]);
+      // row by row into the encoder: an upscaled photo is never whole in memory as float RGB
+      let out = net ? await upscaleRows(net, backend!, colour, { tile, onTile: tileProgress(label) }) : imresizeRows(colour, scale);
+      if (alpha) out = mergeRows([out, imresizeRows(alpha, scale)]);
       writeImage(job.output, out, { quality });
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       console.log(`${jobs.length > 1 ? `[${i + 1}/${jobs.length}] ` : ""}${job.input} (${img.width}×${img.height}) → ${job.output} (${out.width}×${out.height}) in ${secs} s`);

@@ -7,7 +7,9 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Backend } from "../../engine/backend.ts";
 import { CpuBackend, noGrad, Tensor, tidy } from "../../engine/index.ts";
 import { WebGpuBackend } from "../../engine/webgpu/backend.ts";
-import { upscaleImage, upscalePlane, upscalePlanes } from "../../infer/upscale.ts";
+import { upscaleImage, upscalePlane, upscalePlanes, upscaleRows } from "../../infer/upscale.ts";
+import { mergeChannels, rgbToYcbcr, splitChannels, ycbcrToRgb } from "../../image/color.ts";
+import { imresize } from "../../image/resize.ts";
 import { makeImage, makePlane, type Plane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
 import { ARCHITECTURES, type ArchName } from "../../models/registry.ts";
@@ -114,6 +116,28 @@ describe("RGB networks", () => {
       expect(bigRgb.data[0]).not.toBe(bigRgb.data[1]);
     } finally {
       model.dispose();
+    }
+  });
+
+  test("upscaleRows: row by row, the same image as upscaleImage, which is the YCbCr recipe done whole", async () => {
+    for (const arch of ["fsrcnn", "carn-m"] as const) {
+      const model = new PisrModel("baseline", { scale: 3 }, { arch, backend, seed: 9 });
+      try {
+        const rgb = makeImage(11, 8, 3);
+        const [r, g, b] = [texture(11, 8, 1), texture(11, 8, 2), texture(11, 8, 3)];
+        for (let i = 0; i < 88; i++) rgb.data.set([r.data[i]!, g.data[i]!, b.data[i]!], 3 * i);
+        const whole = await upscaleImage(model, backend, rgb);
+        const rows = await upscaleRows(model, backend, rgb);
+        expect([rows.width, rows.height, rows.channels]).toEqual([33, 24, 3]);
+        for (const y of [23, 0, 11, 5]) expect(Array.from(rows.row(y))).toEqual(Array.from(whole.data.subarray(y * 99, (y + 1) * 99)));
+        if (arch === "fsrcnn") {
+          const [yy, cb, cr] = splitChannels(rgbToYcbcr(rgb)) as Plane[];
+          const recipe = ycbcrToRgb(mergeChannels([await upscalePlane(model, backend, yy!), imresize(cb!, 3), imresize(cr!, 3)]));
+          expect(Array.from(whole.data)).toEqual(Array.from(recipe.data));
+        }
+      } finally {
+        model.dispose();
+      }
     }
   });
 });
