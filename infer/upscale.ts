@@ -28,10 +28,26 @@ export interface UpscaleOptions {
   onTile?: (done: number, total: number) => void;
 }
 
-/** The largest LR tile side whose widest activation (`perPixel` values per LR pixel) fits the device. */
+/**
+ * Elements of a tile's widest activation (16 MiB of float32) up to which larger tiles paid on lavapipe; past it
+ * they got slower and held more memory: FSRCNN ×4 on a 2000×1336 photo, LR tiles of 252–316 ran in 5.5 s on the
+ * first pass (4.4 s after), 508 in 8.9–10.0 s (5.7–6.3), the device's largest, 758, in 10.3–12.7 s (6.5–8.2),
+ * with 0.7, 1.5 and 1.6 GB resident (bench/NOTES.md, entry 55).
+ */
+const TILE_ACTIVATION_ELEMENTS = 1 << 22;
+
+/**
+ * The LR tile side: its widest activation (`perPixel` values per LR pixel) within TILE_ACTIVATION_ELEMENTS, or
+ * the device's limit where that is smaller, and the tile plus its margins a multiple of 4 wide (vec4 rows,
+ * bench/NOTES.md, entry 53). Where the cap would leave the margins more than about a quarter of the work (VDSR,
+ * IDN, CARN: wide activations or wide margins), a tile gets 20 margins' worth, within the device's limit.
+ */
 export function defaultTile(backend: Backend, perPixel: number, margin: number): number {
-  const elements = Math.min(backend.maxElements, 1 << 26) / perPixel;
-  return Math.max(32, Math.floor(Math.sqrt(elements)) - 2 * margin);
+  const window = (elements: number) => Math.floor(Math.sqrt(elements / perPixel));
+  const fits = window(Math.min(backend.maxElements, 1 << 26));
+  const wanted = Math.max(window(TILE_ACTIVATION_ELEMENTS), 20 * margin);
+  const side = Math.min(fits, wanted);
+  return Math.max(32, side - (side % 4) - 2 * margin);
 }
 
 /** One tile of C planes through the network as a [1, C, h, w] batch: its output, C HR planes one after the other. */
