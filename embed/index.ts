@@ -21,14 +21,15 @@
  */
 import type { Backend } from "../engine/backend.ts";
 import { createBackend } from "../engine/init.ts";
-import { mergeChannels, splitChannels } from "../image/color.ts";
-import { imresize } from "../image/resize.ts";
+import { to8 } from "../image/color.ts";
+import { imresizeRows } from "../image/resize.ts";
+import { mergeRows, rowsOf, type Rows } from "../image/rows.ts";
 import { type Image, makeImage } from "../image/types.ts";
 import { checkpointLayout, loadWeights } from "../checkpoint/layout.ts";
 import type { ArchName, ModelConfig } from "../models/registry.ts";
 import { PisrModel } from "../models/pisr.ts";
 import { CheckpointError, decodeSafetensors } from "../checkpoint/safetensors.ts";
-import { upscaleImage } from "../infer/upscale.ts";
+import { upscaleRows } from "../infer/upscale.ts";
 import { SHIPPED_WEIGHTS_BASE64 } from "./shipped-weights.ts";
 
 /** An 8-bit image, interleaved row-major: `data[(y * width + x) * channels + c]`. */
@@ -176,10 +177,11 @@ export async function createUpscaler(opts: UpscalerOptions = {}): Promise<Upscal
     const img = toFloat(image);
     const { width: W, height: H, channels: c } = img;
     const colour = c === 1 ? img : makeImage(W, H, 3, c === 3 ? img.data : dropAlpha(img.data, W * H));
-    let out = await upscaleImage(model, backend, colour, { tile });
+    // row by row into the bytes: the float result is never whole (an upscaled photo's would be 0.5 GB)
+    let out = await upscaleRows(model, backend, colour, { tile });
     if (c === 4) {
       const a = makeImage(W, H, 1, alphaOf(img.data, W * H));
-      out = mergeChannels([...splitChannels(out), alpha === "nearest" ? nearest(a, scale) : imresize(a, scale)]);
+      out = mergeRows([out, alpha === "nearest" ? rowsOf(nearest(a, scale)) : imresizeRows(a, scale)]);
     }
     return toBytes(out);
   };
@@ -216,7 +218,7 @@ export function shippedWeights(): Uint8Array {
 /** MATLAB bicubic `imresize` of an 8-bit image (every channel, alpha included), rounded to 8 bits. */
 export function bicubicUpscale(image: Image8, scale: number): UpscaledImage {
   if (!(Number.isInteger(scale) && scale >= 1)) throw new Error(`scale must be a positive integer, got ${scale}`);
-  return toBytes(imresize(toFloat(image), scale));
+  return toBytes(imresizeRows(toFloat(image), scale));
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
@@ -242,14 +244,14 @@ function toFloat(image: Image8): Image {
 }
 
 /** Float [0, 1] → 8-bit, rounded and clamped (NaN → 0), as `quantize8` and PNG writing do. */
-function toBytes(img: Image): UpscaledImage {
-  const out = new Uint8ClampedArray(img.data.length);
-  const src = img.data;
-  for (let i = 0; i < src.length; i++) {
-    const v = src[i];
-    out[i] = v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0;
+function toBytes(rows: Rows): UpscaledImage {
+  const len = rows.width * rows.channels;
+  const out = new Uint8ClampedArray(len * rows.height);
+  for (let y = 0; y < rows.height; y++) {
+    const row = rows.row(y);
+    for (let i = 0; i < len; i++) out[y * len + i] = to8(row[i]);
   }
-  return { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4, data: out };
+  return { width: rows.width, height: rows.height, channels: rows.channels as 1 | 3 | 4, data: out };
 }
 
 function dropAlpha(rgba: Float32Array, n: number): Float32Array {
