@@ -67,7 +67,7 @@ export interface UpscalerOptions {
    * bun-webgpu; under Node pass one (e.g. `create([])` from the `webgpu` package), or the CPU backend is used.
    */
   gpu?: GPU;
-  /** LR tile side in pixels; by default the largest that fits the device's buffer limit */
+  /** LR tile side in pixels; by default one whose widest activation is about 16 MiB, within the device's buffer limit */
   tile?: number;
   /** how alpha is upscaled (default "bicubic") */
   alpha?: "bicubic" | "nearest";

@@ -22,7 +22,7 @@ export function tileMargin(config: ModelConfig): number {
 }
 
 export interface UpscaleOptions {
-  /** LR tile side; by default the largest whose widest activation (d channels) fits the device */
+  /** LR tile side; by default `defaultTile`'s: a widest activation of about 16 MiB, within the device's limit */
   tile?: number;
   /** called after each tile (a progress bar for large images) */
   onTile?: (done: number, total: number) => void;
