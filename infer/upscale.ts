@@ -37,17 +37,17 @@ export interface UpscaleOptions {
 const TILE_ACTIVATION_ELEMENTS = 1 << 22;
 
 /**
- * The LR tile side: its widest activation (`perPixel` values per LR pixel) within TILE_ACTIVATION_ELEMENTS, or
- * the device's limit where that is smaller, and the tile plus its margins a multiple of 4 wide (vec4 rows,
- * bench/NOTES.md, entry 53). Where the cap would leave the margins more than about a quarter of the work (VDSR,
- * IDN, CARN: wide activations or wide margins), a tile gets 20 margins' worth, within the device's limit.
+ * The LR tile side: its widest activation (`perPixel` values per LR pixel) within TILE_ACTIVATION_ELEMENTS and the
+ * tile plus its margins a multiple of 4 wide (vec4 rows, bench/NOTES.md, entry 53). Where that cap would leave the
+ * margins more than about a quarter of the work (VDSR, IDN, CARN: wide activations or wide margins; not measured
+ * there) and where the device holds less, the largest tile the device holds, as before entry 55.
  */
 export function defaultTile(backend: Backend, perPixel: number, margin: number): number {
   const window = (elements: number) => Math.floor(Math.sqrt(elements / perPixel));
   const fits = window(Math.min(backend.maxElements, 1 << 26));
-  const wanted = Math.max(window(TILE_ACTIVATION_ELEMENTS), 20 * margin);
-  const side = Math.min(fits, wanted);
-  return Math.max(32, side - (side % 4) - 2 * margin);
+  const capped = window(TILE_ACTIVATION_ELEMENTS);
+  if (capped < 20 * margin || capped >= fits) return Math.max(32, fits - 2 * margin);
+  return Math.max(32, capped - (capped % 4) - 2 * margin);
 }
 
 /** One tile of C planes through the network as a [1, C, h, w] batch: its output, C HR planes one after the other. */
