@@ -67,7 +67,7 @@ export interface UpscalerOptions {
    * bun-webgpu; under Node pass one (e.g. `create([])` from the `webgpu` package), or the CPU backend is used.
    */
   gpu?: GPU;
-  /** LR tile side in pixels; by default one whose widest activation is about 16 MiB, within the device's buffer limit */
+  /** LR tile side in pixels; by default the whole image when it fits the device's buffer limit, else ≈ 16 MiB activations */
   tile?: number;
   /** how alpha is upscaled (default "bicubic") */
   alpha?: "bicubic" | "nearest";

@@ -22,17 +22,28 @@ export function tileMargin(config: ModelConfig): number {
 }
 
 export interface UpscaleOptions {
-  /** LR tile side; by default `defaultTile`'s: a widest activation of about 16 MiB, within the device's limit */
+  /** LR tile side; by default the whole image where it fits the device (`fitsWhole`), else `defaultTile`'s */
   tile?: number;
   /** called after each tile (a progress bar for large images) */
   onTile?: (done: number, total: number) => void;
 }
 
 /**
- * Elements of a tile's widest activation (16 MiB of float32) up to which larger tiles paid on lavapipe; past it
- * they got slower and held more memory: FSRCNN ×4 on a 2000×1336 photo, LR tiles of 252–316 ran in 5.5 s on the
- * first pass (4.4 s after), 508 in 8.9–10.0 s (5.7–6.3), the device's largest, 758, in 10.3–12.7 s (6.5–8.2),
- * with 0.7, 1.5 and 1.6 GB resident (bench/NOTES.md, entry 55).
+ * Whether a W×H image goes through the network in one pass by default: its widest activation (`perPixel` values
+ * per LR pixel) fits the device. One pass has no margins and one round trip: 480×270 to 900×600 ran 7–15% faster
+ * whole than in tiles once their buffers were pooled (bench/NOTES.md, entry 55).
+ */
+export function fitsWhole(backend: Pick<Backend, "maxElements">, perPixel: number, width: number, height: number): boolean {
+  return width * height * perPixel <= Math.min(backend.maxElements, 1 << 26);
+}
+
+/**
+ * Elements of a tile's widest activation (16 MiB of float32) for an image too large for one pass. Large tiles
+ * lost on lavapipe: their interior, edge and corner shapes each need ≈ 0.45 GB of buffers, more than the pool
+ * keeps, so buffers were made afresh tile after tile, and fresh memory is slow to touch (entry 54). FSRCNN ×4 on
+ * a 2000×1336 photo: LR tiles of 252–316 ran in 5.5 s on the first pass (4.4 s after), the device's largest,
+ * 758, in 10.3–12.7 s (6.5–8.2; 4.3–4.5 with a pool big enough), with 0.7 and 1.6 GB resident (bench/NOTES.md,
+ * entry 55).
  */
 const TILE_ACTIVATION_ELEMENTS = 1 << 22;
 
@@ -83,8 +94,8 @@ export async function upscalePlanes(model: PisrModel, backend: Backend, planes: 
   if (planes.length !== model.imageChannels) throw new Error(`a ${model.arch} network takes ${model.imageChannels} plane(s), got ${planes.length}`);
   const s = model.config.scale;
   const margin = model.tileMargin;
-  const tile = opts.tile ?? defaultTile(backend, model.activationsPerLrPixel, margin);
   const W = planes[0]!.width, H = planes[0]!.height;
+  const tile = opts.tile ?? (fitsWhole(backend, model.activationsPerLrPixel, W, H) ? Math.max(W, H) : defaultTile(backend, model.activationsPerLrPixel, margin));
   const outs = planes.map(() => makePlane(W * s, H * s));
   const total = Math.ceil(W / tile) * Math.ceil(H / tile);
   let done = 0;

@@ -28,7 +28,7 @@ export const UPSCALE_HELP = `usage: bun train/cli.ts upscale --input IMAGE|DIR -
   --quality Q         JPEG quality 1–100 [92]
   --overwrite         allow an output to replace its input
   --backend B         webgpu | cpu | auto [auto]
-  --tile N            LR tile side in pixels [activations of about 16 MiB: 256 for FSRCNN]
+  --tile N            LR tile side in pixels [the whole image if it fits, else 256 for FSRCNN]
   Y goes through the network, Cb/Cr are upscaled bicubically; large images are processed in tiles`;
 
 interface Job {

@@ -11,7 +11,7 @@ import { haveWebGpu } from "../webgpu.ts";
 import type { WebGpuBackend } from "../../engine/webgpu/backend.ts";
 import { makePlane, type Plane } from "../../image/types.ts";
 import { PisrModel } from "../../models/pisr.ts";
-import { defaultTile, tileMargin, upscalePlane } from "../../infer/upscale.ts";
+import { defaultTile, fitsWhole, tileMargin, upscalePlane } from "../../infer/upscale.ts";
 
 setDefaultTimeout(60_000);
 
@@ -98,6 +98,22 @@ test("defaultTile: activations of about 16 MiB in windows a multiple of 4; the d
   expect(defaultTile(device(1 << 25), 1024, 8)).toBe(181 - 16);
   // never below 32, whatever the device
   expect(defaultTile(device(1 << 10), 1024, 8)).toBe(32);
+});
+
+test("fitsWhole: by default an image goes in one pass while its widest activation fits the device", async () => {
+  expect(fitsWhole({ maxElements: 1 << 25 }, 56, 480, 270)).toBe(true); // 7.3 M elements
+  expect(fitsWhole({ maxElements: 1 << 25 }, 56, 2000, 1336)).toBe(false); // 150 M
+  expect(fitsWhole({ maxElements: 1 << 20 }, 56, 480, 270)).toBe(false);
+  const backend = await createBackend("cpu", null);
+  const model = new PisrModel("baseline", { scale: 2 }, { seed: 3, backend });
+  try {
+    const totals: number[] = [];
+    await upscalePlane(model, backend, lrPlane(40, 30), { onTile: (_, total) => totals.push(total) });
+    expect(totals).toEqual([1]);
+  } finally {
+    model.dispose();
+    backend.destroy();
+  }
 });
 
 describe("upscalePlane: tiled output equals the untiled forward pass", () => {
