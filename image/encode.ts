@@ -8,7 +8,7 @@ import { extname } from "node:path";
 import jpeg from "jpeg-js";
 import { writeFileAtomically } from "../io/atomic-write.ts";
 import { to8 } from "./color.ts";
-import { pngBytes } from "./png-writer.ts";
+import { pngParts } from "./png-writer.ts";
 import { isRows, rowsOf, type Rows } from "./rows.ts";
 import type { Image } from "./types.ts";
 
@@ -17,11 +17,16 @@ import type { Image } from "./types.ts";
  * whole or computed row by row.
  */
 export function encodePng(img: Image | Rows): Buffer {
+  return Buffer.concat(pngFileParts(img));
+}
+
+/** The PNG's parts in file order (writePng writes them as they are), after checking the image can be one. */
+function pngFileParts(img: Image | Rows): Uint8Array[] {
   const { width, height, channels } = img;
   if (![1, 2, 3, 4].includes(channels)) throw new Error(`encodePng: cannot write ${channels} channels (need 1, 2, 3 or 4)`);
   if (!(width > 0 && height > 0)) throw new Error(`encodePng: image has no pixels (${width}x${height})`);
   if (!isRows(img) && img.data.length !== width * height * channels) throw new Error(`encodePng: data length ${img.data.length} does not match ${width}x${height}x${channels}`);
-  return pngBytes(rowsOf(img));
+  return pngParts(rowsOf(img));
 }
 
 /** Baseline JPEG bytes of a grey or RGB image at `quality` (1–100). */
@@ -60,5 +65,5 @@ export function writeImage(path: string, img: Image | Rows, opts: { quality?: nu
  * which is then renamed over `path`; on failure the temporary file is removed and nothing is left.
  */
 export function writePng(path: string, img: Image | Rows): void {
-  writeFileAtomically(path, encodePng(img), "PNG");
+  writeFileAtomically(path, pngFileParts(img), "PNG");
 }

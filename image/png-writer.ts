@@ -40,25 +40,28 @@ function filteredScanlines({ width, height, channels, row: rowAt }: Rows): Uint8
 }
 
 /**
- * `bytes` as a zlib stream. Under Bun, libdeflate at level 2 (2.5× faster than zlib at level 6 on photos, ≈ 2%
- * larger) gives raw DEFLATE, wrapped here in zlib's two-byte header and Adler-32 trailer; elsewhere node:zlib.
+ * `bytes` as a zlib stream, in parts (not copied into one buffer). Under Bun, libdeflate at level 2 (2.5× faster
+ * than zlib at level 6 on photos, ≈ 2% larger) gives raw DEFLATE, framed here by zlib's two-byte header and
+ * Adler-32 trailer; elsewhere node:zlib.
  */
-export function zlibStream(bytes: Uint8Array, bun: typeof Bun | null = (globalThis as { Bun?: typeof Bun }).Bun ?? null): Uint8Array {
-  if (!bun) return deflateSync(bytes, { level: 6 });
+export function zlibStream(bytes: Uint8Array, bun: typeof Bun | null = (globalThis as { Bun?: typeof Bun }).Bun ?? null): Uint8Array[] {
+  if (!bun) return [deflateSync(bytes, { level: 6 })];
   const raw = bun.deflateSync(bytes as Uint8Array<ArrayBuffer>, { level: 2, library: "libdeflate" });
-  const out = new Uint8Array(raw.length + 6);
-  out[0] = 0x78; // deflate, 32 KiB window
-  out[1] = 0x5e; // "fast" compression level; (0x78 · 256 + 0x5e) is a multiple of 31, as the header check requires
-  out.set(raw, 2);
-  new DataView(out.buffer).setUint32(raw.length + 2, bun.hash.adler32(bytes) >>> 0);
-  return out;
+  // deflate with a 32 KiB window, "fast" level: (0x78 · 256 + 0x5e) is a multiple of 31, as the header check requires
+  const header = Uint8Array.of(0x78, 0x5e);
+  const trailer = new Uint8Array(4);
+  new DataView(trailer.buffer).setUint32(0, bun.hash.adler32(bytes) >>> 0);
+  return [header, raw, trailer];
 }
 
 let crcTable: Uint32Array | undefined;
 
-/** CRC-32 (PNG's, zlib's): node:zlib's where it has one (Bun, Node ≥ 22.2), else a table here. */
-export function crc32(bytes: Uint8Array, native: ((b: Uint8Array) => number) | null = zlibCrc32 ?? null): number {
-  if (native) return native(bytes) >>> 0;
+/**
+ * CRC-32 (PNG's, zlib's) of `bytes`, continuing from `crc` (0 to start): node:zlib's where it has one (Bun,
+ * Node ≥ 22.2), else a table here.
+ */
+export function crc32(bytes: Uint8Array, crc = 0, native: ((b: Uint8Array, crc: number) => number) | null = zlibCrc32 ?? null): number {
+  if (native) return native(bytes, crc) >>> 0;
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -67,32 +70,54 @@ export function crc32(bytes: Uint8Array, native: ((b: Uint8Array) => number) | n
       crcTable[n] = c >>> 0;
     }
   }
-  let c = 0xffffffff;
+  let c = ~crc;
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return ~c >>> 0;
 }
 
-/** PNG bytes of 8-bit samples from `rows` (1–4 channels, values in [0, 1]; clamped and rounded). */
-export function pngBytes(rows: Rows, maxChunk = MAX_CHUNK): Buffer {
+/** A chunk as parts: length and type, the body's parts as they are, the CRC of type and body. */
+function chunk(type: string, body: readonly Uint8Array[]): Uint8Array[] {
+  const head = new Uint8Array(8);
+  new DataView(head.buffer).setUint32(0, body.reduce((n, b) => n + b.length, 0));
+  for (let i = 0; i < 4; i++) head[4 + i] = type.charCodeAt(i);
+  let crc = crc32(head.subarray(4));
+  for (const b of body) crc = crc32(b, crc);
+  const tail = new Uint8Array(4);
+  new DataView(tail.buffer).setUint32(0, crc);
+  return [head, ...body, tail];
+}
+
+/** `parts` cut into runs of at most `max` bytes (views, nothing copied). */
+function runsOf(parts: readonly Uint8Array[], max: number): Uint8Array[][] {
+  const runs: Uint8Array[][] = [[]];
+  let size = 0;
+  for (let part of parts) {
+    while (part.length > 0) {
+      if (size === max) {
+        runs.push([]);
+        size = 0;
+      }
+      const take = Math.min(part.length, max - size);
+      runs.at(-1)!.push(part.subarray(0, take));
+      size += take;
+      part = part.subarray(take);
+    }
+  }
+  return runs;
+}
+
+/**
+ * The PNG of 8-bit samples from `rows` (1–4 channels, values in [0, 1]; clamped and rounded), as its parts in
+ * file order: the compressed data (≈ 58 MB for an upscaled photo) is written from where the compressor left it,
+ * not copied twice more into fresh memory (180 ms a copy on these VMs; bench/NOTES.md, entry 54).
+ */
+export function pngParts(rows: Rows, maxChunk = MAX_CHUNK): Uint8Array[] {
   const { width, height, channels } = rows;
-  const compressed = zlibStream(filteredScanlines(rows));
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr.set([8, COLOUR_TYPE[channels]!, 0, 0, 0], 8); // bit depth, colour type, deflate, adaptive filtering, no interlace
-  const idats: Uint8Array[] = [];
-  for (let at = 0; at < compressed.length; at += maxChunk) idats.push(compressed.subarray(at, at + maxChunk));
-  const chunks: [string, Uint8Array][] = [["IHDR", ihdr], ...idats.map((d): [string, Uint8Array] => ["IDAT", d]), ["IEND", new Uint8Array(0)]];
-  const out = Buffer.alloc(SIGNATURE.length + chunks.reduce((n, [, d]) => n + 12 + d.length, 0));
-  out.set(SIGNATURE, 0);
-  let at = SIGNATURE.length;
-  for (const [type, body] of chunks) {
-    out.writeUInt32BE(body.length, at);
-    out.write(type, at + 4, "latin1");
-    out.set(body, at + 8);
-    out.writeUInt32BE(crc32(out.subarray(at + 4, at + 8 + body.length)), at + 8 + body.length);
-    at += 12 + body.length;
-  }
-  return out;
+  const idats = runsOf(zlibStream(filteredScanlines(rows)), maxChunk).flatMap((run) => chunk("IDAT", run));
+  return [Uint8Array.from(SIGNATURE), ...chunk("IHDR", [ihdr]), ...idats, ...chunk("IEND", [])];
 }

@@ -3,11 +3,14 @@
 // PNG specification states it, for every channel count and awkward widths; and decoded by pngjs.
 
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { crc32 as zlibCrc32, inflateSync } from "node:zlib";
 import { to8 } from "../../image/color.ts";
 import { decodeImage } from "../../image/decode.ts";
-import { encodePng } from "../../image/encode.ts";
-import { crc32, pngBytes, zlibStream } from "../../image/png-writer.ts";
+import { encodePng, writePng } from "../../image/encode.ts";
+import { crc32, pngParts, zlibStream } from "../../image/png-writer.ts";
 import { rowsOf } from "../../image/rows.ts";
 import { makeImage, type Image } from "../../image/types.ts";
 
@@ -92,9 +95,21 @@ describe("PNG writer", () => {
     expect(asked).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  test("writePng writes the parts as they are: the file holds encodePng's bytes", () => {
+    const img = awkward(23, 17, 4);
+    const dir = mkdtempSync(join(tmpdir(), "png-writer-"));
+    try {
+      writePng(join(dir, "a.png"), img);
+      expect(Buffer.compare(readFileSync(join(dir, "a.png")), encodePng(img))).toBe(0);
+      expect(readdirSync(dir)).toEqual(["a.png"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("image data split over several IDAT chunks decodes the same", () => {
     const img = awkward(40, 30, 3);
-    const png = new Uint8Array(pngBytes(rowsOf(img), 100));
+    const png = new Uint8Array(Buffer.concat(pngParts(rowsOf(img), 100)));
     const idats = chunks(png).filter((c) => c.type === "IDAT");
     expect(idats.length).toBeGreaterThan(5);
     expect(idats.slice(0, -1).every((c) => c.body.length === 100)).toBe(true);
@@ -103,21 +118,23 @@ describe("PNG writer", () => {
 
   test("zlib stream: libdeflate under Bun and node:zlib elsewhere both inflate back, Adler-32 checked", () => {
     const bytes = new Uint8Array(100_000).map((_, i) => (i * i) % 251);
-    const bun = zlibStream(bytes);
+    const bun = Buffer.concat(zlibStream(bytes));
     expect([bun[0], bun[1]]).toEqual([0x78, 0x5e]);
     expect(Buffer.compare(inflateSync(bun), bytes)).toBe(0);
-    expect(Buffer.compare(inflateSync(zlibStream(bytes, null)), bytes)).toBe(0);
+    expect(Buffer.compare(inflateSync(Buffer.concat(zlibStream(bytes, null))), bytes)).toBe(0);
     const corrupt = bun.slice();
     corrupt[corrupt.length - 1] ^= 1;
     expect(() => inflateSync(corrupt)).toThrow();
   });
 
-  test("CRC-32: the table here equals node:zlib's, and the standard check value", () => {
+  test("CRC-32: the table here equals node:zlib's, and the standard check value, whole or continued part by part", () => {
     const check = new TextEncoder().encode("123456789");
-    expect(crc32(check, null)).toBe(0xcbf43926);
-    expect(crc32(check)).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0), null)).toBe(0);
+    for (const native of [null, undefined]) {
+      expect(crc32(check, 0, native)).toBe(0xcbf43926);
+      expect(crc32(check.subarray(4), crc32(check.subarray(0, 4), 0, native), native)).toBe(0xcbf43926);
+    }
+    expect(crc32(new Uint8Array(0), 0, null)).toBe(0);
     const random = new Uint8Array(5000).map((_, i) => (i * 7919 + (i >> 3)) & 255);
-    expect(crc32(random, null)).toBe(zlibCrc32(random) >>> 0);
+    expect(crc32(random, 0, null)).toBe(zlibCrc32(random) >>> 0);
   });
 });

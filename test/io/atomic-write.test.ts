@@ -24,6 +24,20 @@ test("writes a new file and replaces an old one whole, leaving no temporary file
     expect(readdirSync(dir)).toEqual(["table.md"]);
   }));
 
+test("parts are written one after the other, as one file (empty parts and views included)", () =>
+  inTempDir((dir) => {
+    const path = join(dir, "parts.bin");
+    writeFileAtomically(path, "old contents, longer than the parts");
+    const big = new Uint8Array(3_000_000).map((_, i) => i % 251);
+    writeFileAtomically(path, [Uint8Array.of(1, 2), new Uint8Array(0), big.subarray(5, 2_999_990), Uint8Array.of(9)]);
+    const back = readFileSync(path);
+    expect(back.length).toBe(2 + 2_999_985 + 1);
+    expect([...back.subarray(0, 4)]).toEqual([1, 2, 5, 6]);
+    expect(back[back.length - 2]).toBe(2_999_989 % 251);
+    expect(back[back.length - 1]).toBe(9);
+    expect(readdirSync(dir)).toEqual(["parts.bin"]);
+  }));
+
 test("a missing folder: the error names the target and what was written, nothing is created", () =>
   inTempDir((dir) => {
     const path = join(dir, "no-such-dir", "plot.svg");
