@@ -1,8 +1,8 @@
 /**
  * The PNG writer: float samples → 8-bit scanlines, each with PNG's Average filter, one zlib stream, and the
  * chunks around it. Ours rather than pngjs's because an upscaled photo is large: pngjs wanted an RGBA copy,
- * a packed copy, five trial filters per row and zlib at level 6 — 5.5–6 s of a 2000×1336 → 8000×5344 upscale's
- * ≈ 27 s, where this takes ≈ 2 s for a smaller file (bench/NOTES.md, entry 54).
+ * a packed copy, five trial filters per row and zlib at level 9 with Z_RLE — 5.5–6.2 s of a 2000×1336 →
+ * 8000×5344 upscale's ≈ 27 s, where this takes ≈ 2.4 s for a smaller file (bench/NOTES.md, entry 54).
  */
 import { crc32 as zlibCrc32, deflateSync } from "node:zlib";
 import { to8 } from "./color.ts";
