@@ -2,13 +2,13 @@
 // load costs about two scalar loads and brings four values (bench/NOTES.md, entry 23). Same sum, same grid:
 // one workgroup per kernel row ky and OT×CT channel block, its 64 threads sharing the output rows (n, oy).
 // A thread walks its row 4 output columns per step: one dy vec4 per output channel, and per input channel the
-// window those columns' taps read, (3·SW + KW) inputs from x column 4·k·SW − PW on. The window is kept as V
-// aligned vec4s and slides by SW vec4s a step, so a step loads only the SW new ones. A vec4 lies wholly inside
-// or outside its row (W % 4 = 0), so the zero padding is one select per vec4. The host prepends the parameters
-// and the output (conv2d_weight_grad_block.wgsl), the workgroup's final sum (conv2d_weight_grad_sum.wgsl), and
-// the bindings and window constants (conv2d_weight_grad_rows4.wgsl).
+// window those columns' taps read (load_window, slide_window, accumulate: conv2d_weight_grad_rows4.wgsl, XC = CT
+// channels). The host prepends the parameters and the output (conv2d_weight_grad_block.wgsl), the workgroup's final
+// sum (conv2d_weight_grad_sum.wgsl), and the bindings, window constants and loads (conv2d_weight_grad_rows4.wgsl).
 // STEPS = WO / 4, the steps along a row, is a constant the host prepends: with it the row loop ran 5–14% faster
 // than with its bound read from the parameters (bench/NOTES.md, entry 31).
+
+const XC = CT;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -17,7 +17,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   let o0 = wg.z * OT;
   let plane4 = p.HO * p.WO / 4u;
   let xplane4 = p.H * p.W / 4u;
-  let W4 = i32(p.W / 4u);
   var xoff = input_offsets(c0, xplane4);
   var doff = output_offsets(o0, plane4);
 
@@ -30,34 +29,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     // vec4 index (within the row) of the window's first vec4 at the step before the first
     var g = -i32((PW + OFF) / 4u) - i32(SW);
     var xw: array<array<vec4f, V>, CT>;
-    for (var u = NEW; u < V; u++) {
-      let at = g + i32(u);
-      for (var j = 0u; j < CT; j++) {
-        xw[j][u] = select(vec4f(0.0), x[xrow + xoff[j] + u32(clamp(at, 0, W4 - 1))], at >= 0 && at < W4);
-      }
-    }
+    if (NEW < V) { load_window(&xw, xrow, xoff, g, NEW); }
     for (var q = 0u; q < STEPS; q++) {
       g += i32(SW);
-      for (var u = 0u; u + NEW < V; u++) {
-        for (var j = 0u; j < CT; j++) { xw[j][u] = xw[j][u + NEW]; }
-      }
-      for (var u = V - NEW; u < V; u++) {
-        let at = g + i32(u);
-        for (var j = 0u; j < CT; j++) {
-          xw[j][u] = select(vec4f(0.0), x[xrow + xoff[j] + u32(clamp(at, 0, W4 - 1))], at >= 0 && at < W4);
-        }
-      }
-      for (var i = 0u; i < OT; i++) {
-        let d = dy[drow + doff[i] + q];
-        for (var b = 0u; b < 4u; b++) {
-          for (var j = 0u; j < CT; j++) {
-            for (var kx = 0u; kx < KW; kx++) {
-              let m = OFF + b * SW + kx;
-              acc[(i * CT + j) * KW + kx] += d[b] * xw[j][m / 4u][m % 4u];
-            }
-          }
-        }
-      }
+      slide_window(&xw, xrow, xoff, g);
+      for (var i = 0u; i < OT; i++) { accumulate(&acc, i * CT * KW, dy[drow + doff[i] + q], &xw); }
     }
   }
   write_block(li, acc, ky, c0, o0);

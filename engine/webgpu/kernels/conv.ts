@@ -452,34 +452,36 @@ const largestDivisor = (n: number, most: number) => Math.max(1, ...Array.from({ 
 
 /**
  * Whether the weight gradient's subgroups walk rows together (conv2d_weight_grad_lanes.wgsl): every subgroup of the
- * device has the same size S, it divides O, and there is more than one input channel. Measured against the vec4
- * kernel in one process (bench/NOTES.md, entry 44): the encoder's stride-4 layer at HR 96 (rows of 24 outputs)
- * 220 → 154, 173 → 128, 229 → 173 ms; the VID's 1×1 56→56 at LR 24 8.6 → 7.8, 9.0 → 6.9; but at HR 192 (rows of
- * 48) 869 → 713 once and slower in three runs (707 → 1054, 891 → 1106, 631 → 700), and with one input channel
- * slower (38 → 44, 42 → 47): so rows of at most 24 outputs, and C > 1.
+ * device has the same size S, there are at least S input channels (one a lane) and more than one output channel
+ * (the dy a subgroup shares). Measured against the vec4 kernel in one process (bench/NOTES.md, entry 56, ms): the
+ * encoder's stride-4 layer at HR 96 130 → 85, at HR 192 766 → 359; its 3×3 56→12 7.8 → 3.7; FSRCNN's 1×1 and 3×3
+ * layers at LR 24 and 48 10–45% faster; VDSR's 3×3 64→64 at 192×192 553 → 253. With 3 input channels (5 of 8
+ * lanes idle) it ran as the vec4 kernel, 4.0 ms; with one output channel 0.59 → 0.65. Kernels up to 40 wide: a
+ * lane keeps at most 40 sums (weightGradLanes), and they meet in workgroup memory.
  */
-function lanesShareRows(rt: GpuRuntime, O: number, C: number, WO: number): boolean {
+function lanesShareRows(rt: GpuRuntime, O: number, C: number, KW: number): boolean {
   const S = rt.subgroupMinSize;
-  return S > 0 && S === rt.subgroupMaxSize && 64 % S === 0 && O % S === 0 && C > 1 && WO <= 24;
+  return S > 0 && S === rt.subgroupMaxSize && 64 % S === 0 && C >= S && O > 1 && KW <= 40;
 }
 
-/** The weight gradient with a subgroup's lanes on one row (see lanesShareRows), into `dw`. */
+/**
+ * The weight gradient with a subgroup's lanes on one row (see lanesShareRows), into `dw`: a lane's sums are OT output
+ * channels × KW taps of its input channel, at most 40 (the stride-4 layer's 8 × 5; 14 × 5 ran 5× slower, 16 × 3
+ * 5×, spilled; 56 × 1 3×), OT the largest divisor of O within them.
+ */
 function weightGradLanes(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, dy: GPUBuffer, [, O, HO, WO]: Shape4, [KH, KW]: readonly [number, number], g: ConvGeometry, dw: GPUBuffer,
 ): GPUBuffer {
   const S = rt.subgroupMinSize;
-  // a lane's sums: OPL output channels × CT input channels × KW, 48 at most (as the vec4 kernel's tiles)
-  const opl = largestDivisor(O / S, Math.max(1, Math.floor(48 / KW)));
-  const ct = preferredDivisor(C, Math.floor(48 / (opl * KW)));
-  const ot = S * opl;
+  const ot = largestDivisor(O, Math.max(1, Math.floor(40 / KW)));
   const win = windowConsts(KH, KW, g);
   rt.dispatch({
-    key: `conv2d_weight_grad_lanes/q${WO / 4}/${ot}x${ct}/s${S}/${win.key}`,
+    key: `conv2d_weight_grad_lanes/q${WO / 4}/${ot}x${S}/s${S}/${win.key}`,
     code: "enable subgroups;\n" +
       // the subgroup's lanes share their row, so its branches are uniform in it: WGSL's analysis cannot see that
       "diagnostic(off, subgroup_uniformity);\n" +
-      win.code + `const OT: u32 = ${ot}u;\nconst CT: u32 = ${ct}u;\nconst S: u32 = ${S}u;\nconst STEPS: u32 = ${WO / 4}u;\n` + weightGradBlockWgsl + weightGradRows4Wgsl + weightGradLanesWgsl,
-    params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: [KH, blocks(C, ct), blocks(O, ot)],
+      win.code + `const OT: u32 = ${ot}u;\nconst CT: u32 = ${S}u;\nconst S: u32 = ${S}u;\nconst STEPS: u32 = ${WO / 4}u;\n` + weightGradBlockWgsl + weightGradRows4Wgsl + weightGradLanesWgsl,
+    params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: [KH, blocks(C, S), blocks(O, ot)],
   });
   return dw;
 }
@@ -497,7 +499,7 @@ export function conv2dWeightGrad(
   const dw = rt.acquire(O * C * KH * KW);
   // rows of x and dy aligned to vec4s: the vec4 kernel (entry 23)
   const vec4 = W % 4 === 0 && WO % 4 === 0;
-  if (vec4 && lanesShareRows(rt, O, C, WO)) return weightGradLanes(rt, x, [N, C, H, W], dy, [N, O, HO, WO], [KH, KW], g, dw);
+  if (vec4 && lanesShareRows(rt, O, C, KW)) return weightGradLanes(rt, x, [N, C, H, W], dy, [N, O, HO, WO], [KH, KW], g, dw);
   const t = weightGradTile(O, C, KW, vec4);
   const partialBytes = 64 * t.ot * t.ct * KW * 4;
   if (partialBytes > rt.device.limits.maxComputeWorkgroupStorageSize) {
