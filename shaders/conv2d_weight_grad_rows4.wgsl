@@ -12,22 +12,23 @@ const NEW = min(SW, V);                    // vec4s a step loads (the rest slid 
 
 // Window vec4s u0 … V − 1 of each channel (planes at xoff), the window's first vec4 being column vec4 g of row
 // xrow: a vec4 lies wholly inside or outside its row (W % 4 = 0), so the zero padding is one select per vec4.
-fn load_window(xw: ptr<function, array<array<vec4f, V>, XC>>, xrow: u32, xoff: array<u32, XC>, g: i32, u0: u32) {
+// Zeros throughout where the row is not live (a padding row that the thread cannot skip).
+fn load_window(xw: ptr<function, array<array<vec4f, V>, XC>>, xrow: u32, xoff: array<u32, XC>, g: i32, u0: u32, live: bool) {
   let W4 = i32(p.W / 4u);
   for (var u = u0; u < V; u++) {
     let at = g + i32(u);
     for (var j = 0u; j < XC; j++) {
-      (*xw)[j][u] = select(vec4f(0.0), x[xrow + xoff[j] + u32(clamp(at, 0, W4 - 1))], at >= 0 && at < W4);
+      (*xw)[j][u] = select(vec4f(0.0), x[xrow + xoff[j] + u32(clamp(at, 0, W4 - 1))], at >= 0 && at < W4 && live);
     }
   }
 }
 
 // The next step's window (its first vec4 at g): the old one slides by NEW vec4s, and only the NEW last are loaded.
-fn slide_window(xw: ptr<function, array<array<vec4f, V>, XC>>, xrow: u32, xoff: array<u32, XC>, g: i32) {
+fn slide_window(xw: ptr<function, array<array<vec4f, V>, XC>>, xrow: u32, xoff: array<u32, XC>, g: i32, live: bool) {
   for (var u = 0u; u + NEW < V; u++) {
     for (var j = 0u; j < XC; j++) { (*xw)[j][u] = (*xw)[j][u + NEW]; }
   }
-  load_window(xw, xrow, xoff, g, V - NEW);
+  load_window(xw, xrow, xoff, g, V - NEW, live);
 }
 
 // dy vec4 x x-window products of one step into a thread's sums acc[a0 + j·KW + kx] (input channel j < XC, tap kx)

@@ -29,10 +29,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     // vec4 index (within the row) of the window's first vec4 at the step before the first
     var g = -i32((PW + OFF) / 4u) - i32(SW);
     var xw: array<array<vec4f, V>, CT>;
-    if (NEW < V) { load_window(&xw, xrow, xoff, g, NEW); }
+    if (NEW < V) { load_window(&xw, xrow, xoff, g, NEW, true); }
     for (var q = 0u; q < STEPS; q++) {
       g += i32(SW);
-      slide_window(&xw, xrow, xoff, g);
+      slide_window(&xw, xrow, xoff, g, true);
       for (var i = 0u; i < OT; i++) { accumulate(&acc, i * CT * KW, dy[drow + doff[i] + q], &xw); }
     }
   }

@@ -438,10 +438,11 @@ describe("GPU vs CPU: conv2d, weights shared through subgroups or not", () => {
   // strided layers take 16 channels per tile where they divide O: with subgroups of 8, two weight loads per lane
   const sixteen: ConvCase = { x: [2, 3, 9, 22], w: [48, 3, 3, 3], bias: true, stride: [2, 2], padding: [1, 1] };
   it(`16 channels per tile ${label(sixteen)}`, () => agree(runConv(sixteen), convInputs(sixteen, 48)));
-  // weight gradients whose subgroups walk rows together (at least 8 input channels, vec4-aligned rows), lane l on
-  // input channels l, l + 8, …: 16 output channels a lane (two dy loads), 12 input channels (four lanes clamped),
-  // a prime number of output channels, stride 2 and the encoder's stride 4 with padding rows, a 9-wide kernel
-  // (4 output channels a block of 12), two output channels
+  // weight gradients whose subgroups walk rows together (vec4-aligned rows), a lane for each pair of input channel and
+  // kernel row: 8 or 16 input channels (a kernel row a workgroup) with 16 output channels a lane (two dy loads),
+  // a prime number of output channels, stride 2, the encoder's stride 4 with padding rows, a 9-wide kernel (4
+  // output channels a block of 12); pairs across kernel rows: 12 or 9 input channels (4 or 5 lanes idle), FSRCNN's
+  // first layer (one input channel, a lane per kernel row, padding in some lanes only), 3 channels × 5 rows
   const rowsTogether: ConvCase[] = [
     { x: [2, 16, 3, 8], w: [16, 16, 1, 1], bias: false, stride: [1, 1], padding: [0, 0] },
     { x: [2, 12, 5, 8], w: [12, 12, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] },
@@ -449,6 +450,8 @@ describe("GPU vs CPU: conv2d, weights shared through subgroups or not", () => {
     { x: [2, 8, 13, 16], w: [8, 8, 5, 5], bias: true, stride: [4, 4], padding: [2, 2] },
     { x: [1, 8, 6, 16], w: [12, 8, 9, 9], bias: false, stride: [1, 1], padding: [4, 4] },
     { x: [1, 9, 4, 12], w: [2, 9, 3, 3], bias: true, stride: [1, 1], padding: [1, 1] },
+    { x: [2, 1, 7, 16], w: [8, 1, 5, 5], bias: true, stride: [1, 1], padding: [2, 2] },
+    { x: [2, 3, 6, 8], w: [16, 3, 5, 5], bias: false, stride: [1, 1], padding: [2, 2] },
   ];
   for (const c of rowsTogether) it(`rows together ${label(c)}`, () => agree(runConv(c), convInputs(c, c.w[0])));
   it("without subgroups (every lane loads its own weights and rows): FSRCNN's layers, the stride-4 one, the cases above", async () => {

@@ -135,14 +135,14 @@ test.skipIf(gpuFile.skip)("with shared weights, a stride-1 conv to 12 channels t
   expect(own[0]).toStartWith("conv2d/6x12/");
 });
 
-test.skipIf(gpuFile.skip)("with subgroups of one size, a weight gradient on aligned rows with at least a subgroup's worth of input channels walks each row with a whole subgroup", async () => {
+test.skipIf(gpuFile.skip)("with subgroups of one size, a weight gradient on aligned rows walks each row with a whole subgroup, a lane for each input channel and kernel row; with too few of them to fill its lanes, the vec4 kernel", async () => {
   const be = gpuFile.gpu();
   const x = be.upload(new Float32Array(2 * 16 * 3 * 8).fill(0.5));
   const dy = be.upload(new Float32Array(2 * 16 * 3 * 8).fill(0.25));
   const g = { stride: [1, 1], padding: [0, 0] } as const;
   const { lanes, withLanes, without } = await keysWithAndWithoutSubgroups(be, () => [
     be.conv2dWeightGrad(x, [2, 16, 3, 8], dy, [2, 16, 3, 8], [1, 1], g),
-    be.conv2dWeightGrad(x, [2, 4, 3, 8], dy, [2, 16, 3, 8], [1, 1], g), // 4 input channels: fewer than the lanes
+    be.conv2dWeightGrad(x, [2, 4, 3, 8], dy, [2, 16, 3, 8], [1, 1], g), // 4 channels × 1 kernel row: half the lanes idle
   ]);
   for (const s of [x, dy]) be.release(s);
   const fixedSize = lanes > 0 && lanes === be.rt.subgroupMaxSize && 64 % lanes === 0 && lanes <= 16;

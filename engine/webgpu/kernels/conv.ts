@@ -451,23 +451,29 @@ const preferredDivisor = (n: number, most: number) => [8, 4, 6, 7, 5, 3, 2, 1].f
 const largestDivisor = (n: number, most: number) => Math.max(1, ...Array.from({ length: Math.min(n, most) }, (_, i) => i + 1).filter((d) => n % d === 0));
 
 /**
- * Whether the weight gradient's subgroups walk rows together (conv2d_weight_grad_lanes.wgsl): every subgroup of the
- * device has the same size S, there are at least S input channels (one a lane) and more than one output channel
- * (the dy a subgroup shares). Measured against the vec4 kernel in one process (bench/NOTES.md, entry 56, ms): the
- * encoder's stride-4 layer at HR 96 130 → 85, at HR 192 766 → 359; its 3×3 56→12 7.8 → 3.7; FSRCNN's 1×1 and 3×3
- * layers at LR 24 and 48 10–45% faster; VDSR's 3×3 64→64 at 192×192 553 → 253. With 3 input channels (5 of 8
- * lanes idle) it ran as the vec4 kernel, 4.0 ms; with one output channel 0.59 → 0.65. Kernels up to 40 wide: a
- * lane keeps at most 40 sums (weightGradLanes), and they meet in workgroup memory.
+ * Whether the weight gradient's subgroups walk rows together (conv2d_weight_grad_lanes.wgsl, a lane for each pair of
+ * input channel and kernel row): every subgroup of the device has the same size S, at most 3 of every 8 lanes are
+ * left without a pair, and there is more than one output channel (the dy a subgroup shares). Measured against the
+ * vec4 kernel in one process (bench/NOTES.md, entries 56–57, ms): the encoder's stride-4 layer at HR 96 130 → 85,
+ * at HR 192 766 → 359; its 3×3 56→12 7.8 → 3.7; FSRCNN's layers at LR 24 and 48 10–45% faster, its first layer
+ * (one input channel, 5 rows: 3 idle lanes) 2.4 → 1.3–1.6, the teacher's at HR 96 26–51 → 13–14; VDSR's 3×3
+ * 64→64 at 192×192 553 → 253. Not with 7 of 16 lanes idle (the ×4 layer's 9 rows of one channel: 7.8 → 9.2),
+ * nor with one output channel (0.59 → 0.65). Kernels up to 40 wide: a lane keeps at most 40 sums, and they meet in
+ * workgroup memory.
  */
-function lanesShareRows(rt: GpuRuntime, O: number, C: number, KW: number): boolean {
+function lanesShareRows(rt: GpuRuntime, O: number, C: number, KH: number, KW: number): boolean {
   const S = rt.subgroupMinSize;
-  return S > 0 && S === rt.subgroupMaxSize && 64 % S === 0 && C >= S && O > 1 && KW <= 40;
+  const lanes = blocks(C * KH, S) * S;
+  return S > 0 && S === rt.subgroupMaxSize && 64 % S === 0 && 8 * (lanes - C * KH) <= 3 * lanes && O > 1 && KW <= 40;
 }
 
 /**
  * The weight gradient with a subgroup's lanes on one row (see lanesShareRows), into `dw`: a lane's sums are OT output
- * channels × KW taps of its input channel, at most 40 (the stride-4 layer's 8 × 5; 14 × 5 ran 5× slower, 16 × 3
- * 5×, spilled; 56 × 1 3×), OT the largest divisor of O within them.
+ * channels × KW taps of its x row, at most 40 (the stride-4 layer's 8 × 5; 14 × 5 ran 5× slower, 16 × 3 5×,
+ * spilled; 56 × 1 3×), OT the largest divisor of O within them. Where S divides C the workgroups run kernel row
+ * first (x: ky, y: channel block), each lane on a channel of one kernel row: pairs numbered straight through ran
+ * the stride-4 layer 13–16% slower (60 → 70 ms; presumably as workgroups next in line then read other channels,
+ * not the neighbouring rows of the same ones).
  */
 function weightGradLanes(
   rt: GpuRuntime, x: GPUBuffer, [N, C, H, W]: Shape4, dy: GPUBuffer, [, O, HO, WO]: Shape4, [KH, KW]: readonly [number, number], g: ConvGeometry, dw: GPUBuffer,
@@ -476,12 +482,12 @@ function weightGradLanes(
   const ot = largestDivisor(O, Math.max(1, Math.floor(40 / KW)));
   const win = windowConsts(KH, KW, g);
   rt.dispatch({
-    key: `conv2d_weight_grad_lanes/q${WO / 4}/${ot}x${S}/s${S}/${win.key}`,
+    key: `conv2d_weight_grad_lanes/q${WO / 4}/${ot}/s${S}/${win.key}`,
     code: "enable subgroups;\n" +
-      // the subgroup's lanes share their row, so its branches are uniform in it: WGSL's analysis cannot see that
+      // the subgroup's lanes share their output row, so its loop is uniform in it: WGSL's analysis cannot see that
       "diagnostic(off, subgroup_uniformity);\n" +
-      win.code + `const OT: u32 = ${ot}u;\nconst CT: u32 = ${S}u;\nconst S: u32 = ${S}u;\nconst STEPS: u32 = ${WO / 4}u;\n` + weightGradBlockWgsl + weightGradRows4Wgsl + weightGradLanesWgsl,
-    params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: [KH, blocks(C, S), blocks(O, ot)],
+      win.code + `const KY_UNIFORM = ${C % S === 0};\nconst OT: u32 = ${ot}u;\nconst CT: u32 = 1u;\nconst S: u32 = ${S}u;\nconst STEPS: u32 = ${WO / 4}u;\n` + weightGradBlockWgsl + weightGradRows4Wgsl + weightGradLanesWgsl,
+    params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: C % S === 0 ? [KH, C / S, blocks(O, ot)] : [blocks(C * KH, S), 1, blocks(O, ot)],
   });
   return dw;
 }
@@ -499,7 +505,7 @@ export function conv2dWeightGrad(
   const dw = rt.acquire(O * C * KH * KW);
   // rows of x and dy aligned to vec4s: the vec4 kernel (entry 23)
   const vec4 = W % 4 === 0 && WO % 4 === 0;
-  if (vec4 && lanesShareRows(rt, O, C, KW)) return weightGradLanes(rt, x, [N, C, H, W], dy, [N, O, HO, WO], [KH, KW], g, dw);
+  if (vec4 && lanesShareRows(rt, O, C, KH, KW)) return weightGradLanes(rt, x, [N, C, H, W], dy, [N, O, HO, WO], [KH, KW], g, dw);
   const t = weightGradTile(O, C, KW, vec4);
   const partialBytes = 64 * t.ot * t.ct * KW * 4;
   if (partialBytes > rt.device.limits.maxComputeWorkgroupStorageSize) {
