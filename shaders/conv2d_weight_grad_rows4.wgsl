@@ -31,8 +31,8 @@ fn slide_window(xw: ptr<function, array<array<vec4f, V>, XC>>, xrow: u32, xoff: 
   load_window(xw, xrow, xoff, g, V - NEW, live);
 }
 
-// dy vec4 x x-window products of one step into a thread's sums acc[a0 + j·KW + kx] (input channel j < XC, tap kx)
-// (the kernel's ACC of them; a0 is where its output channel's sums start).
+// One output channel's step: its dy vec4 d (4 output columns) times the window, into the sums acc[a0 + j·KW + kx]
+// of input channel j < XC and tap kx (a0: where that output channel's sums start among the kernel's ACC).
 fn accumulate(acc: ptr<function, array<f32, ACC>>, a0: u32, d: vec4f, xw: ptr<function, array<array<vec4f, V>, XC>>) {
   for (var b = 0u; b < 4u; b++) {
     for (var j = 0u; j < XC; j++) {
