@@ -480,14 +480,15 @@ function weightGradLanes(
 ): GPUBuffer {
   const S = rt.subgroupMinSize;
   const ot = largestDivisor(O, Math.max(1, Math.floor(40 / KW)));
+  const kyUniform = C % S === 0;
   const win = windowConsts(KH, KW, g);
   rt.dispatch({
     key: `conv2d_weight_grad_lanes/q${WO / 4}/${ot}/s${S}/${win.key}`,
     code: "enable subgroups;\n" +
       // the subgroup's lanes share their output row, so its loop is uniform in it: WGSL's analysis cannot see that
       "diagnostic(off, subgroup_uniformity);\n" +
-      win.code + `const KY_UNIFORM = ${C % S === 0};\nconst OT: u32 = ${ot}u;\nconst CT: u32 = 1u;\nconst S: u32 = ${S}u;\nconst STEPS: u32 = ${WO / 4}u;\n` + weightGradBlockWgsl + weightGradRows4Wgsl + weightGradLanesWgsl,
-    params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: C % S === 0 ? [KH, C / S, blocks(O, ot)] : [blocks(C * KH, S), 1, blocks(O, ot)],
+      win.code + `const KY_UNIFORM = ${kyUniform};\nconst OT: u32 = ${ot}u;\nconst CT: u32 = 1u;\nconst S: u32 = ${S}u;\nconst STEPS: u32 = ${WO / 4}u;\n` + weightGradBlockWgsl + weightGradRows4Wgsl + weightGradLanesWgsl,
+    params: new Params().u32(N, C, H, W, O, HO, WO), buffers: [x, dy, dw], workgroups: kyUniform ? [KH, C / S, blocks(O, ot)] : [blocks(C * KH, S), 1, blocks(O, ot)],
   });
   return dw;
 }
