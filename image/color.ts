@@ -13,7 +13,7 @@
  * Greyscale (1-channel) images use their single channel as Y (no 16..235 mapping), as the literature does
  * for e.g. Set14's `bridge`.
  */
-import { collectRows, rowsOf, type Rows } from "./rows.ts";
+import { collectRows, mergeRows, rowsOf, type Rows } from "./rows.ts";
 import { makeImage, makePlane, type Image, type Plane } from "./types.ts";
 
 /** BT.601 forward matrix on the 0..255 scale (rows Y, Cb, Cr; columns R, G, B in [0, 1]). */
@@ -66,7 +66,6 @@ export function rgbToYcbcr(img: Image): Image {
 
 /** YCbCr ([0,1] scale) → RGB ([0,1], not clamped), the exact inverse of `rgbToYcbcr`. */
 export function ycbcrToRgb(img: Image): Image {
-  need(img, 3, "ycbcrToRgb");
   return collectRows(ycbcrRowsToRgb(rowsOf(img)));
 }
 
@@ -123,16 +122,12 @@ export function splitChannels(img: Image): Plane[] {
 export function mergeChannels(planes: readonly Image[]): Image {
   if (planes.length === 0) throw new Error("mergeChannels: no planes");
   const { width, height } = planes[0];
-  const c = planes.length;
-  const n = width * height;
-  const out = new Float32Array(n * c);
   planes.forEach((p, k) => {
     if (p.width !== width || p.height !== height || p.channels !== 1) {
       throw new Error(`mergeChannels: plane ${k} is ${p.width}x${p.height}x${p.channels}, expected ${width}x${height}x1`);
     }
-    for (let i = 0; i < n; i++) out[i * c + k] = p.data[i];
   });
-  return makeImage(width, height, c, out);
+  return collectRows(mergeRows(planes.map(rowsOf)));
 }
 
 /**

@@ -29,12 +29,18 @@ export interface UpscaleOptions {
 }
 
 /**
+ * The most elements one pass's widest activation may take: the device's largest buffer, and at most 2^26
+ * (256 MiB of float32) where the device allows more (the CPU backend: 2^31 − 1).
+ */
+const passElements = (backend: Pick<Backend, "maxElements">) => Math.min(backend.maxElements, 1 << 26);
+
+/**
  * Whether a W×H image goes through the network in one pass by default: its widest activation (`perPixel` values
  * per LR pixel) fits the device. One pass has no margins and one round trip: 480×270 to 900×600 ran 7–15% faster
  * whole than in tiles once their buffers were pooled (bench/NOTES.md, entry 55).
  */
 export function fitsWhole(backend: Pick<Backend, "maxElements">, perPixel: number, width: number, height: number): boolean {
-  return width * height * perPixel <= Math.min(backend.maxElements, 1 << 26);
+  return width * height * perPixel <= passElements(backend);
 }
 
 /**
@@ -55,7 +61,7 @@ const TILE_ACTIVATION_ELEMENTS = 1 << 22;
  */
 export function defaultTile(backend: Backend, perPixel: number, margin: number): number {
   const window = (elements: number) => Math.floor(Math.sqrt(elements / perPixel));
-  const fits = window(Math.min(backend.maxElements, 1 << 26));
+  const fits = window(passElements(backend));
   const capped = window(TILE_ACTIVATION_ELEMENTS);
   if (capped < 20 * margin || capped >= fits) return Math.max(32, fits - 2 * margin);
   return Math.max(32, capped - (capped % 4) - 2 * margin);
