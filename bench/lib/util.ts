@@ -39,6 +39,9 @@ export function machineInfo(): MachineInfo {
   try {
     const text = require("node:fs").readFileSync("/proc/cpuinfo", "utf8") as string;
     cpuModel = text.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpuModel;
+    // the VMs' "AMD EPYC" names Zen 4 and Zen 5 alike, whose speeds differ (bench/RESULTS.md): add family and model
+    const family = text.match(/^cpu family\s*:\s*(\d+)$/m)?.[1], model = text.match(/^model\s*:\s*(\d+)$/m)?.[1];
+    if (family && model) cpuModel += ` (family ${family} model ${model})`;
   } catch {
     // not Linux: keep os.cpus()'s model
   }
