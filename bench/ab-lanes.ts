@@ -6,12 +6,9 @@
 
 import { conv2d, convTranspose2d, noGrad, Tensor, tidy } from "../engine/index.ts";
 import { WebGpuBackend } from "../engine/webgpu/backend.ts";
+import { flagValue } from "./lib/util.ts";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-};
-const rounds = Number(arg("--rounds", "7")), calls = Number(arg("--calls", "3"));
+const rounds = Number(flagValue("--rounds", "7")), calls = Number(flagValue("--calls", "3"));
 const be = await WebGpuBackend.create();
 const lanes = be.rt.subgroupMinSize;
 if (lanes === 0) throw new Error(`${be.description}: no subgroups, nothing to compare`);
@@ -32,7 +29,7 @@ const layers: Record<string, () => Tensor> = {
   expand_1x1: () => conv2d(map24, w.expand),
   map_1080p: () => conv2d(map1080, w.map, null, { padding: 1 }), // B3's mapping layer
 };
-const only = arg("--only", Object.keys(layers).join(",")).split(",");
+const only = flagValue("--only", Object.keys(layers).join(",")).split(",");
 for (const name of only) if (!layers[name]) throw new Error(`--only: unknown layer "${name}" (${Object.keys(layers).join(", ")})`);
 
 const times = new Map<string, number[]>();

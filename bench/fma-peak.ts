@@ -9,16 +9,12 @@
 
 import { WebGpuBackend } from "../engine/webgpu/backend.ts";
 import { Params } from "../engine/webgpu/runtime.ts";
-import { machineInfo, median } from "./lib/util.ts";
+import { flagValue, machineInfo, median } from "./lib/util.ts";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-};
-const RUNS = Number(arg("--runs", "5"));
+const RUNS = Number(flagValue("--runs", "5"));
 // unrolled tiles of 16 to 56 accumulators; loop-bound ones (U = 1); and one flat loop of 40, which lavapipe
 // leaves rolled, so its accumulators live in memory
-const TILES = arg("--tiles", "4x4x1,4x8x1,4x4x5,4x8x5,4x14x5,8x8x5,4x4x16,4x8x8,1x32x5,1x40x5").split(",").map((s) => {
+const TILES = flagValue("--tiles", "4x4x1,4x8x1,4x4x5,4x8x5,4x14x5,8x8x5,4x4x16,4x8x8,1x32x5,1x40x5").split(",").map((s) => {
   const [t, j, u] = s.split("x").map(Number);
   if (![t, j, u].every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--tiles: "${s}" is not TxJxU (three positive integers)`);
   return { t, j, u };
@@ -59,13 +55,13 @@ const out = rt.acquire(64 * GROUPS);
 await be.read(be.fill(4, 0)); // a small kernel first, as bench/load-costs.ts does
 
 const name = (c: { t: number; j: number; u: number }) => `${c.t}×${c.j} × ${c.u}`;
-const times = new Map<string, number[]>();
+const times = new Map(TILES.map((c) => [name(c), [] as number[]]));
 for (let r = 0; r < RUNS + 1; r++) {
   for (const c of TILES) {
     const t0 = performance.now();
     rt.dispatch({ key: `fma-peak/${c.t}x${c.j}x${c.u}`, code: kernel(c), params: new Params().u32(0), buffers: [src, out], workgroups: [GROUPS, 1, 1] });
     await rt.read(out, 4);
-    if (r > 0) times.set(name(c), [...(times.get(name(c)) ?? []), performance.now() - t0]); // the first round compiles
+    if (r > 0) times.get(name(c))!.push(performance.now() - t0); // the first round compiles
   }
 }
 const info = machineInfo();

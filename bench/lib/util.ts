@@ -4,6 +4,12 @@ import { cpus, loadavg } from "node:os";
 import type { Storage } from "../../engine/backend.ts";
 import type { GpuStorage, WebGpuBackend } from "../../engine/webgpu/backend.ts";
 
+/** The value after flag `name` on the command line, or `fallback` where the flag or its value is missing. */
+export function flagValue(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
